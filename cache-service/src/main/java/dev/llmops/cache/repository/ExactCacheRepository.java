@@ -1,0 +1,128 @@
+package dev.llmops.cache.repository;
+
+import dev.llmops.cache.CacheKey;
+import dev.llmops.cache.config.CacheConfig;
+import dev.llmops.cache.config.RedisKeyConfig;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Exact-tier entries in Redis.
+ * <ul>
+ * <li>{@code <prefix>exact:{<tenant>}:<sha256>}: the {@code CachedAnswer} protobuf bytes, with a TTL.</li>
+ * <li>{@code <prefix>tenant:{<tenant>}:keys}: sorted set of the tenant's hashes, scored by expiry time (ms, Redis
+ * clock), so a store prunes members whose entry has expired and the index stays as small as the live entries.
+ * Its own TTL is never shorter than the longest-lived entry it lists.</li>
+ * </ul>
+ * The {@code {tenant}} hash tag puts a tenant's keys in one cluster slot, which the scripts rely on.
+ */
+@ApplicationScoped
+public class ExactCacheRepository {
+
+    // KEYS[1] entry, KEYS[2] index; ARGV[1] value, ARGV[2] ttl ms, ARGV[3] hash.
+    private static final RedisScript PUT = new RedisScript("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local ttl = tonumber(ARGV[2])
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+            redis.call('ZADD', KEYS[2], now + ttl, ARGV[3])
+            if redis.call('PTTL', KEYS[2]) < ttl then
+              redis.call('PEXPIRE', KEYS[2], ttl)
+            end
+            return 1
+            """);
+
+    // KEYS[1] index, KEYS[2..] entries; ARGV hashes of those entries. Returns how many entries existed.
+    private static final RedisScript DELETE = new RedisScript("""
+            local removed = redis.call('DEL', unpack(KEYS, 2))
+            redis.call('ZREM', KEYS[1], unpack(ARGV))
+            return removed
+            """);
+
+    private final Redis redis;
+    private final String prefix;
+    private final Duration timeout;
+
+    public ExactCacheRepository(ReactiveRedisDataSource dataSource, RedisKeyConfig keys, CacheConfig config) {
+        this(dataSource.getRedis(), keys.keyPrefix(), config.redisTimeout());
+    }
+
+    /** For tests that point the repository at another Redis (e.g. one that is down). */
+    public ExactCacheRepository(Redis redis, String prefix, Duration timeout) {
+        if (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
+            throw new IllegalArgumentException("llmops.redis.key-prefix must not contain '{' or '}' (got '"
+                    + prefix + "'): the tenant is the hash tag");
+        }
+        this.redis = redis;
+        this.prefix = prefix;
+        this.timeout = timeout;
+    }
+
+    public String entryKey(String tenantId, String hash) {
+        return prefix + "exact:{" + tenantId + "}:" + hash;
+    }
+
+    public String indexKey(String tenantId) {
+        return prefix + "tenant:{" + tenantId + "}:keys";
+    }
+
+    /** The stored bytes, or null when there is no live entry. */
+    public Uni<byte[]> get(CacheKey key) {
+        return bounded(redis.send(Request.cmd(Command.GET).arg(entryKey(key.tenantId(), key.hash()))))
+                .map(r -> r == null ? null : r.toBytes());
+    }
+
+    public Uni<Void> put(CacheKey key, byte[] value, Duration ttl) {
+        List<String> keys = List.of(entryKey(key.tenantId(), key.hash()), indexKey(key.tenantId()));
+        return bounded(PUT.run(redis, keys, List.of(value, Math.max(1L, ttl.toMillis()), key.hash())))
+                .replaceWithVoid();
+    }
+
+    /** Deletes the given entries of one tenant and their index members; returns how many entries were live. */
+    public Uni<Long> delete(String tenantId, List<String> hashes) {
+        if (hashes.isEmpty()) {
+            return Uni.createFrom().item(0L);
+        }
+        List<String> keys = new ArrayList<>(hashes.size() + 1);
+        keys.add(indexKey(tenantId));
+        for (String h : hashes) {
+            keys.add(entryKey(tenantId, h));
+        }
+        return bounded(DELETE.run(redis, keys, new ArrayList<Object>(hashes))).map(Response::toLong);
+    }
+
+    /** Up to {@code count} hashes of the tenant's index (live or just expired). */
+    public Uni<List<String>> indexedHashes(String tenantId, int count) {
+        return bounded(redis.send(Request.cmd(Command.ZRANGE).arg(indexKey(tenantId)).arg(0).arg(count - 1)))
+                .map(r -> {
+                    List<String> out = new ArrayList<>(r == null ? 0 : r.size());
+                    if (r != null) {
+                        for (Response member : r) {
+                            out.add(member.toString());
+                        }
+                    }
+                    return out;
+                });
+    }
+
+    private <T> Uni<T> bounded(Uni<T> call) {
+        return call.ifNoItem().after(timeout)
+                .failWith(() -> new RedisTimeoutException("Redis did not answer within " + timeout.toMillis() + " ms"));
+    }
+
+    /** Redis answered too slowly; the service maps it to UNAVAILABLE like any other outage. */
+    public static final class RedisTimeoutException extends RuntimeException {
+        RedisTimeoutException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

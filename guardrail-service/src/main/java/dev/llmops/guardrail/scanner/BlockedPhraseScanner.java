@@ -1,0 +1,77 @@
+package dev.llmops.guardrail.scanner;
+
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
+import dev.llmops.guardrail.Detection;
+import dev.llmops.guardrail.FindingTypes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Configured phrases, matched case-insensitively, with any run of whitespace (including Unicode spaces such as
+ * NBSP) between words, and on word boundaries at the phrase's ends. All phrases are compiled into one RE2/J
+ * alternation, so the cost is one linear pass whatever the number of phrases.
+ */
+public final class BlockedPhraseScanner implements Scanner {
+    public static final String NAME = "blocked-phrase";
+
+    private static final String GAP = "[\\s\\p{Z}]+";
+
+    private final Pattern pattern;
+
+    public BlockedPhraseScanner(List<String> phrases) {
+        List<String> alternatives = new ArrayList<>();
+        for (String phrase : phrases) {
+            String[] words = phrase.trim().split("\\s+");
+            if (words.length == 0 || words[0].isEmpty()) {
+                continue;
+            }
+            StringBuilder sb = new StringBuilder();
+            if (isWordChar(words[0].charAt(0))) {
+                sb.append("\\b");
+            }
+            for (int i = 0; i < words.length; i++) {
+                if (i > 0) {
+                    sb.append(GAP);
+                }
+                sb.append(Pattern.quote(words[i]));
+            }
+            String last = words[words.length - 1];
+            if (isWordChar(last.charAt(last.length() - 1))) {
+                sb.append("\\b");
+            }
+            alternatives.add(sb.toString());
+        }
+        this.pattern = alternatives.isEmpty() ? null
+                : Pattern.compile("(?:" + String.join("|", alternatives) + ")", Pattern.CASE_INSENSITIVE);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<Detection> scan(String text) {
+        if (pattern == null) {
+            return List.of();
+        }
+        List<Detection> out = null;
+        Matcher m = pattern.matcher(text);
+        while (m.find()) {
+            if (out == null) {
+                out = new ArrayList<>(1);
+            }
+            String canonical = text.substring(m.start(), m.end()).replaceAll("[\\s\\u00a0\\u2000-\\u200a\\u3000]+", " ")
+                    .toLowerCase(Locale.ROOT);
+            out.add(new Detection(FindingTypes.BLOCKED_PHRASE, m.start(), m.end(), NAME, 1.0, canonical));
+        }
+        return out == null ? List.of() : out;
+    }
+
+    /** RE2/J's \b is ASCII: only put it where the phrase edge is an ASCII word char. */
+    private static boolean isWordChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    }
+}

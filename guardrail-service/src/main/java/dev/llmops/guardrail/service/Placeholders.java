@@ -1,0 +1,20 @@
+package dev.llmops.guardrail.service;
+
+import dev.llmops.guardrail.Detection;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Placeholder numbering for one request: per type, in order of first appearance, the same value (by its canonical
+ * form) always getting the same placeholder across all messages. Not thread-safe; one instance per request.
+ */
+public final class Placeholders {
+    private final Map<String, String> byValue = new HashMap<>();
+    private final Map<String, Integer> counters = new HashMap<>();
+
+    public String placeholderFor(Detection d, String text) {
+        String value = d.canonical() != null ? d.canonical() : text.substring(d.start(), d.end());
+        return byValue.computeIfAbsent(d.type() + '\u0000' + value,
+                k -> "<" + d.type() + "_" + counters.merge(d.type(), 1, Integer::sum) + ">");
+    }
+}

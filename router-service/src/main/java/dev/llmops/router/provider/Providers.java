@@ -1,0 +1,43 @@
+package dev.llmops.router.provider;
+
+import dev.llmops.router.ChatResult;
+import dev.llmops.router.provider.openai.OpenAiAdapter;
+import io.grpc.Status;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** The registered adapters, by wire format. Adding a provider is one folder and one line here. */
+@ApplicationScoped
+public class Providers {
+    private final Map<String, ProviderAdapter> adapters;
+
+    public Providers(Vertx vertx) {
+        OpenAiAdapter openAi = new OpenAiAdapter(vertx);
+        this.adapters = Map.of(openAi.wireFormat(), openAi);
+    }
+
+    public boolean supports(String wireFormat) {
+        return adapters.containsKey(wireFormat);
+    }
+
+    public Uni<ChatResult> complete(ProviderCall call) {
+        return adapter(call).complete(call);
+    }
+
+    public Uni<ChatResult> stream(ProviderCall call, Consumer<String> deltas) {
+        return adapter(call).stream(call, deltas);
+    }
+
+    private ProviderAdapter adapter(ProviderCall call) {
+        ProviderAdapter adapter = adapters.get(call.route().provider());
+        if (adapter == null) {
+            throw Status.FAILED_PRECONDITION.withDescription("route '" + call.route().name()
+                    + "' names provider '" + call.route().provider() + "', which this router does not have; known: "
+                    + adapters.keySet()).asRuntimeException();
+        }
+        return adapter;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.llmops.router.service;
+
+import com.fasterxml.uuid.Generators;
+import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
+import dev.llmops.router.ChatExchange;
+import dev.llmops.router.ChatResult;
+import dev.llmops.router.Route;
+import dev.llmops.router.auth.ApiKeys;
+import dev.llmops.router.client.CacheClient;
+import dev.llmops.router.client.CostClient;
+import dev.llmops.router.client.GuardrailClient;
+import dev.llmops.router.config.RouterConfig;
+import dev.llmops.router.messaging.UsageEventPublisher;
+import dev.llmops.router.pipeline.BudgetStep;
+import dev.llmops.router.pipeline.CacheStep;
+import dev.llmops.router.pipeline.ChatPipeline;
+import dev.llmops.router.pipeline.InputGuardStep;
+import dev.llmops.router.pipeline.OutputGuardStep;
+import dev.llmops.router.pipeline.UsageEventStep;
+import dev.llmops.router.provider.ProviderCall;
+import dev.llmops.router.provider.Providers;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import llmops.common.v1.Caller;
+import llmops.router.v1.ChatRequest;
+import llmops.router.v1.ChatResponse;
+import llmops.router.v1.ChatStreamResponse;
+
+/**
+ * The request path of DESIGN.md: authenticate, then the pipeline of steps (usage event, input guard, cache,
+ * budget, output guard) around the provider call. Both public APIs (gRPC and OpenAI-compatible HTTP) end here.
+ */
+@ApplicationScoped
+public class RoutingService {
+    private final ApiKeys apiKeys;
+    private final RouteTable routes;
+    private final Providers providers;
+    private final ChatPipeline pipeline;
+    private final TimeBasedEpochGenerator requestIds = Generators.timeBasedEpochGenerator();
+
+    public RoutingService(ApiKeys apiKeys, RouteTable routes, Providers providers, RouterConfig config,
+                          GuardrailClient guardrail, CacheClient cache, CostClient cost,
+                          UsageEventPublisher usageEvents) {
+        this.apiKeys = apiKeys;
+        this.routes = routes;
+        this.providers = providers;
+        this.pipeline = new ChatPipeline(List.of(
+                new UsageEventStep(usageEvents),
+                new InputGuardStep(guardrail),
+                new CacheStep(cache, config.cacheTtlSeconds()),
+                new BudgetStep(cost, config.defaultMaxTokens()),
+                new OutputGuardStep(guardrail)));
+    }
+
+    /**
+     * Checks the key and the request and opens the exchange; throws UNAUTHENTICATED or INVALID_ARGUMENT before
+     * anything is spent.
+     */
+    public ChatExchange open(String authorization, ChatRequest request, boolean stream) {
+        return open(authenticate(authorization), request, stream);
+    }
+
+    /** The principal of an {@code authorization} value, or UNAUTHENTICATED. */
+    public ApiKeys.Principal authenticate(String authorization) {
+        return apiKeys.authenticate(authorization);
+    }
+
+    public ChatExchange open(ApiKeys.Principal principal, ChatRequest request, boolean stream) {
+        ChatRequestValidator.validate(request);
+        Route route = routes.resolve(request.getModel());
+        Caller caller = Caller.newBuilder().setTenantId(principal.tenantId()).setKeyId(principal.keyId())
+                .setUserId(request.getUser()).putAllTags(request.getTagsMap()).build();
+        return new ChatExchange(requestIds.generate().toString(), caller, request, route, stream);
+    }
+
+    @WithSpan("router.chat")
+    public Uni<ChatResponse> chat(ChatExchange ex) {
+        return pipeline.run(ex, e -> providers.complete(call(e))).map(result -> response(ex, result));
+    }
+
+    /** Content deltas as they come, then exactly one final message; a failure after the first delta is an error. */
+    @WithSpan("router.chat-stream")
+    public Multi<ChatStreamResponse> chatStream(ChatExchange ex) {
+        return Multi.createFrom().emitter(emitter -> {
+            ex.deltaSink(delta -> emitter.emit(ChatStreamResponse.newBuilder().setRequestId(ex.requestId())
+                    .setDelta(delta).build()));
+            pipeline.run(ex, e -> providers.stream(call(e), e::emitDelta)).subscribe().with(result -> {
+                if (!ex.deltasSent()) {
+                    ex.emitDelta(result.content());
+                }
+                emitter.emit(ChatStreamResponse.newBuilder().setRequestId(ex.requestId())
+                        .setFinal(response(ex, result)).build());
+                emitter.complete();
+            }, emitter::fail);
+        });
+    }
+
+    public List<String> models() {
+        return List.copyOf(routes.names());
+    }
+
+    private static ProviderCall call(ChatExchange ex) {
+        return new ProviderCall(ex.route(), ex.messages(), ex.request().getParameters(), ex.request().getUser());
+    }
+
+    private static ChatResponse response(ChatExchange ex, ChatResult result) {
+        return ChatResponse.newBuilder()
+                .setRequestId(ex.requestId())
+                .setContent(result.content())
+                .setFinishReason(FinishReasons.toProto(result.finishReason()))
+                .setUsage(result.usage())
+                .setCostNanosUsd(ex.costNanos())
+                .setModel(result.model())
+                .setCacheHit(ex.cacheHit())
+                .setGuardrail(GuardrailSummaries.of(ex))
+                .build();
+    }
+}

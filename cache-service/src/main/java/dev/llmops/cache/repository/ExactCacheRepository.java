@@ -10,6 +10,7 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,7 @@ public class ExactCacheRepository {
     private final String prefix;
     private final Duration timeout;
 
+    @Inject
     public ExactCacheRepository(ReactiveRedisDataSource dataSource, RedisKeyConfig keys, CacheConfig config) {
         this(dataSource.getRedis(), keys.keyPrefix(), config.redisTimeout());
     }

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.arc.All;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -27,6 +28,7 @@ import llmops.cache.v1.StoreResponse;
  * every failure to a gRPC status (bad input: INVALID_ARGUMENT; Redis down or slow: UNAVAILABLE).
  */
 @ApplicationScoped
+@Startup // checks the TTL config and registers the meters (zeros, not gaps) before the first call
 public class TieredCacheService {
 
     private final List<TierMeters> tiers;

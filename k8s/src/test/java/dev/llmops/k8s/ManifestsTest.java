@@ -178,6 +178,7 @@ class ManifestsTest {
         }
         assertEquals("rabbitmq", cfg.get("RABBITMQ_HOST"));
         assertEquals("5672", cfg.get("RABBITMQ_PORT"));
+        assertEquals("https://api.openai.com/v1", cfg.get("LLMOPS_OPENAI_BASE_URL"));
         Map<String, EnvVar> env = env(get(base, Deployment.class, "router-service"));
         assertEquals("llmops-rabbitmq", env.get("RABBITMQ_USERNAME").getValueFrom().getSecretKeyRef().getName());
         assertEquals("llmops-rabbitmq", env.get("RABBITMQ_PASSWORD").getValueFrom().getSecretKeyRef().getName());

@@ -4,6 +4,7 @@ import dev.llmops.guardrail.FindingTypes;
 import dev.llmops.guardrail.PolicyAction;
 import dev.llmops.guardrail.config.GuardrailConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +22,7 @@ public class Policy {
     private final Map<String, PolicyAction> actions;
     private final PolicyAction defaultAction;
 
+    @Inject
     public Policy(GuardrailConfig config) {
         this(config.actions(), config.defaultAction());
     }

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.arc.All;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -59,6 +60,7 @@ public class TieredCacheService {
         this.maxTtl = config.maxTtl();
     }
 
+    @WithSpan
     public Uni<LookupResponse> lookup(LookupRequest request) {
         return Uni.createFrom().deferred(() -> {
             validator.validateQuery(request.getQuery(), "query");
@@ -83,6 +85,7 @@ public class TieredCacheService {
                 .flatMap(answer -> answer != null ? Uni.createFrom().item(answer) : lookupFrom(index + 1, query, key));
     }
 
+    @WithSpan
     public Uni<StoreResponse> store(StoreRequest request) {
         return Uni.createFrom().deferred(() -> {
             validator.validateStore(request);
@@ -110,6 +113,7 @@ public class TieredCacheService {
                 .flatMap(stored -> storeFrom(index + 1, query, key, answer, ttl, storedSoFar || stored));
     }
 
+    @WithSpan
     public Uni<InvalidateResponse> invalidate(InvalidateRequest request) {
         return Uni.createFrom().deferred(() -> {
             validator.validateInvalidate(request);

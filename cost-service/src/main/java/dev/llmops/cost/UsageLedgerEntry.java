@@ -4,6 +4,7 @@ import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.NamedQuery;
 import jakarta.persistence.Table;
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;
@@ -15,7 +16,23 @@ import java.time.OffsetDateTime;
  */
 @Entity
 @Table(name = "usage_ledger")
+@NamedQuery(name = UsageLedgerEntry.TOTALS, query = UsageLedgerEntry.TOTALS_HQL)
 public class UsageLedgerEntry extends PanacheEntityBase {
+    /**
+     * Totals by key and model (the served model, else the requested one). One fixed query shape, named so
+     * Hibernate parses it once at boot instead of on the event loop at the first report; empty key/model mean
+     * "all", and the time range is always bounded (the caller fills open ends).
+     */
+    public static final String TOTALS = "UsageLedgerEntry.totals";
+    static final String MODEL = "coalesce(nullif(e.servedModel, ''), e.requestedModel)";
+    static final String TOTALS_HQL = "select e.keyId, " + MODEL + ", count(e), coalesce(sum(e.promptTokens), 0),"
+            + " coalesce(sum(e.completionTokens), 0), coalesce(sum(e.costUsd), 0),"
+            + " sum(case when e.outcome = 'CACHE_HIT' then 1 else 0 end)"
+            + " from UsageLedgerEntry e where e.tenantId = :tenant"
+            + " and (:key = '' or e.keyId = :key) and (:model = '' or " + MODEL + " = :model)"
+            + " and e.occurredAt >= :start and e.occurredAt < :end"
+            + " group by e.keyId, " + MODEL + " order by e.keyId, " + MODEL;
+
     @Id
     @Column(name = "request_id")
     public String requestId;

@@ -21,17 +21,15 @@ import llmops.events.v1.UsageEvent;
 /** The usage ledger in PostgreSQL. Call inside a Panache session/transaction. */
 @ApplicationScoped
 public class LedgerRepository implements PanacheRepositoryBase<UsageLedgerEntry, String> {
-    public static final String OUTCOME_CACHE_HIT = "CACHE_HIT";
+    /** "No end" for [start, end): later than any event can be. */
+    private static final OffsetDateTime OPEN_END = OffsetDateTime.of(9999, 12, 31, 0, 0, 0, 0, ZoneOffset.UTC);
 
     private static final String INSERT = """
             INSERT INTO usage_ledger (request_id, occurred_at, tenant_id, key_id, user_id, requested_model,
                 served_model, provider, prompt_tokens, completion_tokens, cached_prompt_tokens, reasoning_tokens,
                 cache_write_tokens, usage_estimated, cost_usd, outcome, stream, latency_ms, tags)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, CAST(?19 AS jsonb))
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, CAST(CAST(?19 AS text) AS jsonb))
             ON CONFLICT (request_id) DO NOTHING""";
-
-    /** The model a row counts under: the one that answered, else the one asked for. */
-    private static final String MODEL = "coalesce(nullif(e.servedModel, ''), e.requestedModel)";
 
     /** @return 1 when the row is new, 0 when a row with this request id was already there */
     public Uni<Integer> insertIfAbsent(UsageEvent event, Instant occurredAt) {
@@ -69,41 +67,19 @@ public class LedgerRepository implements PanacheRepositoryBase<UsageLedgerEntry,
         return event.getOutcome().name().substring("OUTCOME_".length());
     }
 
-    /** Totals grouped by key and model for one tenant, ordered by key then model. */
+    /** Totals grouped by key and model for one tenant, ordered by key then model (see UsageLedgerEntry.TOTALS). */
     public Uni<UsageTotals> totals(UsageQuery q) {
-        StringBuilder hql = new StringBuilder("select e.keyId, ").append(MODEL)
-                .append(", count(e), coalesce(sum(e.promptTokens), 0), coalesce(sum(e.completionTokens), 0),")
-                .append(" coalesce(sum(e.costUsd), 0), sum(case when e.outcome = '").append(OUTCOME_CACHE_HIT)
-                .append("' then 1 else 0 end) from UsageLedgerEntry e where e.tenantId = :tenant");
-        if (!q.keyId().isEmpty()) {
-            hql.append(" and e.keyId = :key");
-        }
-        if (!q.model().isEmpty()) {
-            hql.append(" and ").append(MODEL).append(" = :model");
-        }
-        if (q.startUnixMs() > 0) {
-            hql.append(" and e.occurredAt >= :start");
-        }
-        if (q.endUnixMs() > 0) {
-            hql.append(" and e.occurredAt < :end");
-        }
-        hql.append(" group by e.keyId, ").append(MODEL).append(" order by e.keyId, ").append(MODEL);
-        return Panache.getSession().chain(s -> {
-            var query = s.createSelectionQuery(hql.toString(), Object[].class).setParameter("tenant", q.tenantId());
-            if (!q.keyId().isEmpty()) {
-                query.setParameter("key", q.keyId());
-            }
-            if (!q.model().isEmpty()) {
-                query.setParameter("model", q.model());
-            }
-            if (q.startUnixMs() > 0) {
-                query.setParameter("start", OffsetDateTime.ofInstant(Instant.ofEpochMilli(q.startUnixMs()), ZoneOffset.UTC));
-            }
-            if (q.endUnixMs() > 0) {
-                query.setParameter("end", OffsetDateTime.ofInstant(Instant.ofEpochMilli(q.endUnixMs()), ZoneOffset.UTC));
-            }
-            return query.getResultList();
-        }).map(rows -> {
+        OffsetDateTime start = OffsetDateTime.ofInstant(Instant.ofEpochMilli(q.startUnixMs()), ZoneOffset.UTC);
+        OffsetDateTime end = q.endUnixMs() > 0
+                ? OffsetDateTime.ofInstant(Instant.ofEpochMilli(q.endUnixMs()), ZoneOffset.UTC) : OPEN_END;
+        return Panache.getSession().chain(s -> s.createNamedQuery(UsageLedgerEntry.TOTALS, Object[].class)
+                .setParameter("tenant", q.tenantId())
+                .setParameter("key", q.keyId())
+                .setParameter("model", q.model())
+                .setParameter("start", start)
+                .setParameter("end", end)
+                .getResultList()
+        ).map(rows -> {
             List<UsageTotals.Row> out = new ArrayList<>(rows.size());
             for (Object[] r : rows) {
                 out.add(new UsageTotals.Row((String) r[0], (String) r[1], number(r[2]), number(r[3]),

@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -27,7 +26,6 @@ public class UsageResource {
     }
 
     @GET
-    @Produces(MediaType.APPLICATION_JSON)
     public Uni<Response> usage(@QueryParam("tenant_id") @DefaultValue("") String tenantId,
             @QueryParam("key_id") @DefaultValue("") String keyId,
             @QueryParam("model") @DefaultValue("") String model,

@@ -1,0 +1,220 @@
+package dev.llmops.cost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llmops.testsupport.IsolatedServersResource;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.util.UUID;
+import llmops.common.v1.Caller;
+import llmops.common.v1.TokenUsage;
+import llmops.cost.v1.CostServiceGrpc;
+import llmops.cost.v1.GetUsageRequest;
+import llmops.cost.v1.ReleaseRequest;
+import llmops.cost.v1.ReserveRequest;
+import llmops.cost.v1.ReserveResponse;
+import llmops.cost.v1.SettleRequest;
+import llmops.cost.v1.SettleResponse;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(value = IsolatedServersResource.class, initArgs = {
+        @ResourceArg(name = "postgres", value = "true"), @ResourceArg(name = "rabbitmq", value = "true")})
+class BudgetTest {
+    private static final long HUNDRED_USD = 100_000_000_000L;
+
+    @GrpcClient("cost")
+    CostServiceGrpc.CostServiceBlockingStub cost;
+
+    @Inject
+    RedisDataSource redis;
+
+    @ConfigProperty(name = "llmops.redis.key-prefix")
+    String prefix;
+
+    private static String id() {
+        return UUID.randomUUID().toString();
+    }
+
+    private static Caller caller(String key) {
+        return Caller.newBuilder().setTenantId("tenant-budget").setKeyId(key).build();
+    }
+
+    private ReserveResponse reserve(String rid, String key, String model, long prompt, long max) {
+        return cost.reserve(ReserveRequest.newBuilder().setRequestId(rid).setCaller(caller(key)).setModel(model)
+                .setPromptTokens(prompt).setMaxCompletionTokens(max).build());
+    }
+
+    private SettleResponse settle(String rid, String key, String model, long prompt, long cached, long completion) {
+        return cost.settle(SettleRequest.newBuilder().setRequestId(rid).setCaller(caller(key)).setModel(model)
+                .setUsage(TokenUsage.newBuilder().setPromptTokens(prompt).setCachedPromptTokens(cached)
+                        .setCompletionTokens(completion))
+                .build());
+    }
+
+    private long release(String rid, String key) {
+        return cost.release(ReleaseRequest.newBuilder().setRequestId(rid).setCaller(caller(key)).build())
+                .getReleasedNanosUsd();
+    }
+
+    private long budgetField(String key, String field) {
+        String v = redis.hash(String.class).hget(prefix + "budget:{" + key + "}", field);
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    private static Status.Code code(org.junit.jupiter.api.function.Executable call) {
+        return assertThrows(StatusRuntimeException.class, call).getStatus().getCode();
+    }
+
+    @Test
+    void reserveIsIdempotentAndSettleReconciles() {
+        String key = "key-" + id();
+        String rid = id();
+        ReserveResponse first = reserve(rid, key, "gpt-4o-mini", 1000, 1000);
+        assertEquals(1000 * 150 + 1000 * 600, first.getReservedNanosUsd());
+        assertEquals(HUNDRED_USD - 750_000, first.getRemainingNanosUsd());
+        ReserveResponse again = reserve(rid, key, "gpt-4o-mini", 1000, 1000);
+        assertEquals(750_000, again.getReservedNanosUsd());
+        assertEquals(HUNDRED_USD - 750_000, again.getRemainingNanosUsd());
+        assertEquals(750_000, budgetField(key, "reserved"), "the second Reserve reserved nothing more");
+        assertEquals("750000", redis.value(String.class).get(prefix + "res:{" + key + "}:" + rid));
+
+        SettleResponse settled = settle(rid, key, "gpt-4o-mini", 1000, 0, 200);
+        assertEquals(1000 * 150 + 200 * 600, settled.getCostNanosUsd());
+        assertEquals(HUNDRED_USD - 270_000, settled.getRemainingNanosUsd());
+        assertEquals(0, budgetField(key, "reserved"));
+        assertEquals(270_000, budgetField(key, "spent"));
+        assertEquals(null, redis.value(String.class).get(prefix + "res:{" + key + "}:" + rid));
+
+        SettleResponse repeated = settle(rid, key, "gpt-4o-mini", 1000, 0, 200);
+        assertEquals(270_000, repeated.getCostNanosUsd());
+        assertEquals(270_000, budgetField(key, "spent"), "a repeated Settle adds nothing");
+        long ttl = redis.key().pttl(prefix + "settled:{" + key + "}:" + rid);
+        assertTrue(ttl > 6L * 24 * 3600 * 1000 && ttl <= 7L * 24 * 3600 * 1000, "settled TTL ~7 days: " + ttl);
+
+        assertEquals(0, release(rid, key), "nothing left to release after Settle");
+        assertEquals(0, reserve(rid, key, "gpt-4o-mini", 1000, 1000).getReservedNanosUsd(),
+                "a Reserve after Settle of the same request reserves nothing");
+        assertEquals(0, budgetField(key, "reserved"));
+    }
+
+    @Test
+    void settleWithoutReservationStillRecordsSpend() {
+        String key = "key-" + id();
+        SettleResponse s = settle(id(), key, "gpt-4o", 3000, 1000, 300);
+        assertEquals(9_250_000, s.getCostNanosUsd());
+        assertEquals(HUNDRED_USD - 9_250_000, s.getRemainingNanosUsd());
+        assertEquals(9_250_000, budgetField(key, "spent"));
+    }
+
+    @Test
+    void releaseIsIdempotent() {
+        String key = "key-" + id();
+        String rid = id();
+        long reserved = reserve(rid, key, "local-echo", 500, 100).getReservedNanosUsd();
+        assertEquals(500 * 100 + 100 * 400, reserved);
+        assertEquals(reserved, release(rid, key));
+        assertEquals(0, release(rid, key));
+        assertEquals(0, budgetField(key, "reserved"));
+        assertEquals(0, budgetField(key, "spent"));
+        assertEquals(0, release(id(), key), "releasing an unknown request releases nothing");
+    }
+
+    @Test
+    void exhaustedBudgetIsResourceExhausted() {
+        // key-small: limit 0.001 USD = 1,000,000 nanos; the test run has its own Redis prefix
+        String key = "key-small";
+        String big = id();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> reserve(big, key, "gpt-4o", 100, 100)); // 250,000 + 1,000,000
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        assertEquals("budget of key key-small exhausted: limit $0.001000000, spent $0.000000000, reserved"
+                + " $0.000000000, this request needs up to $0.001250000; raise the key's limit"
+                + " (llmops.cost.budgets.keys) or lower max_completion_tokens", e.getStatus().getDescription());
+
+        String r1 = id();
+        assertEquals(250_000, reserve(r1, key, "gpt-4o", 100, 50).getRemainingNanosUsd());
+        String r2 = id();
+        StatusRuntimeException second = assertThrows(StatusRuntimeException.class,
+                () -> reserve(r2, key, "gpt-4o", 100, 50));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, second.getStatus().getCode());
+        assertTrue(second.getStatus().getDescription().contains("reserved $0.000750000"),
+                second.getStatus().getDescription());
+        assertEquals(750_000, release(r1, key));
+        assertEquals(750_000, reserve(r2, key, "gpt-4o", 100, 50).getReservedNanosUsd());
+        assertEquals(750_000, settle(r2, key, "gpt-4o", 100, 0, 50).getCostNanosUsd());
+        // spent 750,000 of 1,000,000: a 300,000 request no longer fits
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, code(() -> reserve(id(), key, "gpt-4o", 0, 30)));
+        assertEquals(200_000, reserve(id(), key, "gpt-4o", 0, 20).getReservedNanosUsd());
+    }
+
+    @Test
+    void abandonedReservationExpires() throws InterruptedException {
+        // key-expiry: limit 0.0001 USD = 100,000 nanos; %test reservation TTL is 3 s
+        String key = "key-expiry";
+        String abandoned = id();
+        assertEquals(80_000, reserve(abandoned, key, "local-echo", 0, 200).getReservedNanosUsd());
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, code(() -> reserve(id(), key, "local-echo", 0, 200)));
+        long ttl = redis.key().pttl(prefix + "res:{" + key + "}:" + abandoned);
+        assertTrue(ttl > 0 && ttl <= 3000, "reservation key has the TTL: " + ttl);
+        Thread.sleep(3300);
+        String next = id();
+        ReserveResponse r = reserve(next, key, "local-echo", 0, 200);
+        assertEquals(80_000, r.getReservedNanosUsd());
+        assertEquals(20_000, r.getRemainingNanosUsd(), "the expired reservation stopped counting");
+        assertEquals(80_000, budgetField(key, "reserved"));
+        assertFalse(redis.key().exists(prefix + "res:{" + key + "}:" + abandoned));
+        assertEquals(0, release(abandoned, key), "an expired reservation has nothing left to release");
+        // Settling the abandoned request later still records what the provider charged
+        assertEquals(80_000, settle(abandoned, key, "local-echo", 0, 0, 200).getCostNanosUsd());
+        assertEquals(80_000, budgetField(key, "spent"));
+    }
+
+    @Test
+    void unlimitedAndDefaultKeys() {
+        ReserveResponse u = reserve(id(), "key-unlimited", "gpt-4o", 1_000_000_000L, 1_000_000_000L);
+        assertEquals(1_000_000_000L * 2500 + 1_000_000_000L * 10000, u.getReservedNanosUsd());
+        assertEquals(-1, u.getRemainingNanosUsd());
+        assertEquals(HUNDRED_USD - 150, reserve(id(), "key-default", "gpt-4o-mini", 1, 0).getRemainingNanosUsd());
+    }
+
+    @Test
+    void badInputIsInvalidArgument() {
+        String key = "key-" + id();
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve("", key, "gpt-4o", 1, 1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve(id(), "", "gpt-4o", 1, 1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve("has space", key, "gpt-4o", 1, 1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> cost.reserve(ReserveRequest.newBuilder()
+                .setRequestId(id()).setModel("gpt-4o").build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> cost.reserve(ReserveRequest.newBuilder()
+                .setRequestId(id()).setCaller(Caller.newBuilder().setKeyId(key)).setModel("gpt-4o").build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve(id(), key, "gpt-4o", -1, 1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve(id(), key, "gpt-4o", 1, -1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve(id(), key, "", 1, 1)));
+        StatusRuntimeException unpriced = assertThrows(StatusRuntimeException.class,
+                () -> reserve(id(), key, "gpt-unknown", 1, 1));
+        assertEquals(Status.Code.INVALID_ARGUMENT, unpriced.getStatus().getCode());
+        assertTrue(unpriced.getStatus().getDescription().startsWith("no price for model gpt-unknown; priced models: "));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> settle(id(), key, "gpt-unknown", 1, 0, 1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> settle(id(), key, "gpt-4o", 10, 11, 1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> settle(id(), key, "gpt-4o", 10, 0, -1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> cost.settle(SettleRequest.newBuilder()
+                .setRequestId(id()).setCaller(caller(key)).setModel("gpt-4o").build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> release("", key)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> cost.getUsage(GetUsageRequest.newBuilder().build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> cost.getUsage(GetUsageRequest.newBuilder()
+                .setTenantId("t").setStartUnixMs(10).setEndUnixMs(5).build())));
+        assertEquals(0, budgetField(key, "spent"));
+        assertEquals(0, budgetField(key, "reserved"));
+    }
+}

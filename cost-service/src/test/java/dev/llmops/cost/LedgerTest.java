@@ -1,0 +1,272 @@
+package dev.llmops.cost;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import dev.llmops.testsupport.IsolatedServersResource;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import llmops.common.v1.Caller;
+import llmops.common.v1.TokenUsage;
+import llmops.cost.v1.CostServiceGrpc;
+import llmops.cost.v1.GetUsageRequest;
+import llmops.cost.v1.GetUsageResponse;
+import llmops.cost.v1.UsageTotal;
+import llmops.events.v1.Outcome;
+import llmops.events.v1.UsageEvent;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Usage events through the real broker (the test run's own vhost) into the real ledger (its own database). */
+@QuarkusTest
+@QuarkusTestResource(value = IsolatedServersResource.class, initArgs = {
+        @ResourceArg(name = "postgres", value = "true"), @ResourceArg(name = "rabbitmq", value = "true")})
+class LedgerTest {
+    private static final String EXCHANGE = "llmops.usage";
+    private static final String ROUTING_KEY = "usage.v1";
+    private static final String QUEUE = "llmops.cost.usage-events";
+    private static final String DLQ = "llmops.cost.usage-events.dlq";
+
+    @ConfigProperty(name = "rabbitmq-virtual-host")
+    String vhost;
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
+    @GrpcClient("cost")
+    CostServiceGrpc.CostServiceBlockingStub cost;
+
+    Connection connection;
+    Channel channel;
+
+    @BeforeEach
+    void connect() throws Exception {
+        ConnectionFactory f = new ConnectionFactory();
+        f.setHost("127.0.0.1");
+        f.setPort(5672);
+        f.setUsername("guest");
+        f.setPassword("guest");
+        f.setVirtualHost(vhost);
+        connection = f.newConnection("cost-service-test");
+        channel = connection.createChannel();
+        // Declare the topology exactly as a producer does (proto/README.md): if the consumer declared the queue
+        // with other arguments, this fails with PRECONDITION_FAILED.
+        channel.exchangeDeclare(EXCHANGE, "topic", true);
+        channel.exchangeDeclare("llmops.usage.dlx", "direct", true);
+        channel.queueDeclare(QUEUE, true, false, false, Map.of(
+                "x-dead-letter-exchange", "llmops.usage.dlx", "x-dead-letter-routing-key", ROUTING_KEY));
+        channel.queueBind(QUEUE, EXCHANGE, ROUTING_KEY);
+        channel.queueDeclare(DLQ, true, false, false, null);
+        channel.queueBind(DLQ, "llmops.usage.dlx", ROUTING_KEY);
+        channel.confirmSelect();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        connection.close();
+    }
+
+    private void publish(String requestId, byte[] body) throws Exception {
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .contentType("application/x-protobuf").deliveryMode(2).messageId(requestId).build();
+        channel.basicPublish(EXCHANGE, ROUTING_KEY, true, props, body);
+        channel.waitForConfirmsOrDie(5000);
+    }
+
+    private static UsageEvent event(String tenant, String key, String requested, String served, long prompt,
+            long completion, long costNanos, Outcome outcome, long occurredMs) {
+        return UsageEvent.newBuilder().setRequestId(UUID.randomUUID().toString()).setOccurredUnixMs(occurredMs)
+                .setCaller(Caller.newBuilder().setTenantId(tenant).setKeyId(key).setUserId("u1")
+                        .putTags("team", "search"))
+                .setRequestedModel(requested).setServedModel(served).setProvider("openai")
+                .setUsage(TokenUsage.newBuilder().setPromptTokens(prompt).setCompletionTokens(completion)
+                        .setCachedPromptTokens(prompt / 2).setReasoningTokens(completion / 4))
+                .setCostNanosUsd(costNanos).setOutcome(outcome).setLatencyMs(42).setStream(true).build();
+    }
+
+    private List<List<String>> rows(String sql, Object... params) throws Exception {
+        try (var c = DriverManager.getConnection(jdbcUrl, "llmops", "llmops"); var s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            List<List<String>> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    List<String> row = new ArrayList<>();
+                    for (int i = 1; i <= n; i++) {
+                        row.add(rs.getString(i));
+                    }
+                    out.add(row);
+                }
+            }
+            return out;
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail("timed out waiting for " + what);
+    }
+
+    private long count(String requestId) {
+        try {
+            return Long.parseLong(rows("select count(*) from usage_ledger where request_id = ?", requestId)
+                    .get(0).get(0));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double metric(String result) {
+        String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("llmops_cost_ledger_events_total") && line.contains("result=\"" + result + "\"")) {
+                // the value follows the labels; an exemplar ("# {...} v ts") may follow the value
+                return Double.parseDouble(line.substring(line.indexOf('}') + 1).trim().split("\\s+")[0]);
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void eventBecomesOneRowWithExactNumericCostAndRedeliveryChangesNothing() throws Exception {
+        UsageEvent e = event("tenant-row", "k1", "gpt-4o-mini", "gpt-4o-mini", 1000, 200, 1_234_567,
+                Outcome.OUTCOME_SERVED, 1_700_000_000_123L);
+        double duplicatesBefore = metric("duplicate");
+        publish(e.getRequestId(), e.toByteArray());
+        await("ledger row", () -> count(e.getRequestId()) == 1);
+        List<String> row = rows("select cost_usd::text, tenant_id, key_id, user_id, served_model, provider,"
+                + " prompt_tokens, completion_tokens, cached_prompt_tokens, reasoning_tokens, outcome, stream,"
+                + " latency_ms, tags::text, (extract(epoch from occurred_at) * 1000)::bigint"
+                + " from usage_ledger where request_id = ?", e.getRequestId()).get(0);
+        assertEquals(List.of("0.001234567", "tenant-row", "k1", "u1", "gpt-4o-mini", "openai", "1000", "200", "500",
+                "50", "SERVED", "t", "42", "{\"team\": \"search\"}", "1700000000123"), row);
+
+        publish(e.getRequestId(), e.toByteArray());
+        await("duplicate counted", () -> metric("duplicate") >= duplicatesBefore + 1);
+        assertEquals(1, count(e.getRequestId()));
+        assertEquals("0.001234567", rows("select sum(cost_usd)::text from usage_ledger where request_id = ?",
+                e.getRequestId()).get(0).get(0));
+    }
+
+    @Test
+    void garbageAndInvalidEventsLandInTheDeadLetterQueue() throws Exception {
+        double rejectedBefore = metric("rejected");
+        byte[] garbage = "this is not protobuf \u00ff\u00fe".getBytes(StandardCharsets.UTF_8);
+        publish("garbage-1", garbage);
+        GetResponse dead = awaitDead();
+        assertArrayEquals(garbage, dead.getBody());
+
+        // well-formed protobuf but no request id: can never be recorded
+        UsageEvent invalid = event("tenant-dlq", "k1", "gpt-4o", "gpt-4o", 1, 1, 1, Outcome.OUTCOME_SERVED, 1)
+                .toBuilder().setRequestId("").build();
+        publish("invalid-1", invalid.toByteArray());
+        assertArrayEquals(invalid.toByteArray(), awaitDead().getBody());
+        assertEquals(rejectedBefore + 2, metric("rejected"));
+        assertEquals("0", rows("select count(*) from usage_ledger where tenant_id = 'tenant-dlq'").get(0).get(0));
+    }
+
+    private GetResponse awaitDead() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            GetResponse r = channel.basicGet(DLQ, true);
+            if (r != null) {
+                return r;
+            }
+            Thread.sleep(100);
+        }
+        fail("nothing arrived in " + DLQ);
+        return null;
+    }
+
+    @Test
+    void usageTotalsOverGrpcAndHttp() throws Exception {
+        String tenant = "tenant-report-" + UUID.randomUUID().toString().substring(0, 8);
+        long t0 = 1_800_000_000_000L;
+        List<UsageEvent> events = List.of(
+                event(tenant, "k1", "gpt-4o-mini", "gpt-4o-mini", 100, 10, 1_000, Outcome.OUTCOME_SERVED, t0),
+                event(tenant, "k1", "gpt-4o-mini", "", 50, 5, 0, Outcome.OUTCOME_CACHE_HIT, t0 + 1_000),
+                event(tenant, "k1", "auto", "gpt-4o", 300, 30, 123_456_789, Outcome.OUTCOME_SERVED, t0 + 2_000),
+                event(tenant, "k2", "gpt-4o", "gpt-4o", 7, 3, 5, Outcome.OUTCOME_SERVED, t0 + 3_000),
+                event("other-tenant", "k1", "gpt-4o", "gpt-4o", 7, 3, 999, Outcome.OUTCOME_SERVED, t0));
+        for (UsageEvent e : events) {
+            publish(e.getRequestId(), e.toByteArray());
+        }
+        for (UsageEvent e : events) {
+            await("row " + e.getRequestId(), () -> count(e.getRequestId()) == 1);
+        }
+
+        GetUsageResponse all = cost.getUsage(GetUsageRequest.newBuilder().setTenantId(tenant).build());
+        assertEquals(List.of(
+                total(tenant, "k1", "gpt-4o", 1, 300, 30, 123_456_789, 0),
+                total(tenant, "k1", "gpt-4o-mini", 2, 150, 15, 1_000, 1),
+                total(tenant, "k2", "gpt-4o", 1, 7, 3, 5, 0)), all.getTotalsList());
+        assertEquals(123_457_794, all.getTotalCostNanosUsd());
+        assertEquals(4, all.getTotalRequests());
+
+        GetUsageResponse filtered = cost.getUsage(GetUsageRequest.newBuilder().setTenantId(tenant).setKeyId("k1")
+                .setModel("gpt-4o-mini").build());
+        assertEquals(List.of(total(tenant, "k1", "gpt-4o-mini", 2, 150, 15, 1_000, 1)), filtered.getTotalsList());
+
+        // [start, end): the event at t0 + 2000 is in, t0 + 3000 is out
+        GetUsageResponse window = cost.getUsage(GetUsageRequest.newBuilder().setTenantId(tenant)
+                .setStartUnixMs(t0 + 1_000).setEndUnixMs(t0 + 3_000).build());
+        assertEquals(List.of(total(tenant, "k1", "gpt-4o", 1, 300, 30, 123_456_789, 0),
+                total(tenant, "k1", "gpt-4o-mini", 1, 50, 5, 0, 1)), window.getTotalsList());
+
+        given().queryParam("tenant_id", tenant).queryParam("key_id", "k1").get("/v1/usage").then()
+                .statusCode(200)
+                .body("tenant_id", equalTo(tenant))
+                .body("totals", hasSize(2))
+                .body("totals[0].key_id", equalTo("k1"))
+                .body("totals[0].model", equalTo("gpt-4o"))
+                .body("totals[0].requests", equalTo(1))
+                .body("totals[0].prompt_tokens", equalTo(300))
+                .body("totals[0].completion_tokens", equalTo(30))
+                .body("totals[0].cost_nanos_usd", equalTo(123_456_789))
+                .body("totals[0].cost_usd", equalTo("0.123456789"))
+                .body("totals[1].model", equalTo("gpt-4o-mini"))
+                .body("totals[1].cache_hits", equalTo(1))
+                .body("totals[1].cost_usd", equalTo("0.000001000"))
+                .body("total_cost_nanos_usd", equalTo(123_457_789))
+                .body("total_cost_usd", equalTo("0.123457789"));
+        given().get("/v1/usage").then().statusCode(400).body("error.message", equalTo("tenant_id is required"));
+        given().queryParam("tenant_id", tenant).queryParam("start_unix_ms", "x").get("/v1/usage").then()
+                .statusCode(400);
+    }
+
+    private static UsageTotal total(String tenant, String key, String model, long requests, long prompt,
+            long completion, long costNanos, long hits) {
+        return UsageTotal.newBuilder().setTenantId(tenant).setKeyId(key).setModel(model).setRequests(requests)
+                .setPromptTokens(prompt).setCompletionTokens(completion).setCostNanosUsd(costNanos)
+                .setCacheHits(hits).build();
+    }
+}

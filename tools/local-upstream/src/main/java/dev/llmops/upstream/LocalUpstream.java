@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LocalUpstream implements AutoCloseable {
     private static final int KEPT_REQUESTS = 100;
+    private static final String CUT = new String("<cut>");
 
     private final Vertx vertx;
     private final boolean ownsVertx;
@@ -161,7 +162,7 @@ public final class LocalUpstream implements AutoCloseable {
         String id = "chatcmpl-local-" + completions.get();
         long created = System.currentTimeMillis() / 1000;
         Runnable respond = request.getBoolean("stream", false)
-                ? () -> stream(req.response(), id, created, model, answer, usage, b.chunkDelayMs(), includeUsage(request))
+                ? () -> stream(req, id, created, model, answer, usage, b, includeUsage(request))
                 : () -> json(req.response(), 200, completion(id, created, model, answer, usage));
         if (b.latencyMs() > 0) {
             vertx.setTimer(b.latencyMs(), t -> respond.run());
@@ -191,8 +192,9 @@ public final class LocalUpstream implements AutoCloseable {
                 .put("usage", usage);
     }
 
-    private void stream(HttpServerResponse response, String id, long created, String model, String answer,
-                        JsonObject usage, long chunkDelayMs, boolean includeUsage) {
+    private void stream(HttpServerRequest req, String id, long created, String model, String answer,
+                        JsonObject usage, UpstreamBehaviour b, boolean includeUsage) {
+        HttpServerResponse response = req.response();
         response.setStatusCode(200).putHeader("content-type", "text/event-stream")
                 .putHeader("cache-control", "no-cache").setChunked(true);
         Deque<String> events = new ArrayDeque<>();
@@ -206,25 +208,36 @@ public final class LocalUpstream implements AutoCloseable {
                     .put("model", model).put("choices", new JsonArray()).put("usage", usage).encode());
         }
         events.add("[DONE]");
-        sendEvents(response, events, chunkDelayMs);
+        if (b.cutAfterChunks() >= 0) {
+            while (events.size() > b.cutAfterChunks()) {
+                events.removeLast();
+            }
+            events.add(CUT);
+        }
+        sendEvents(req, events, b.chunkDelayMs());
     }
 
-    private void sendEvents(HttpServerResponse response, Deque<String> events, long chunkDelayMs) {
+    private void sendEvents(HttpServerRequest req, Deque<String> events, long chunkDelayMs) {
+        HttpServerResponse response = req.response();
         if (response.closed()) {
             return;
         }
-        if (chunkDelayMs <= 0) {
+        if (chunkDelayMs <= 0 && !events.contains(CUT)) {
             StringBuilder all = new StringBuilder();
             events.forEach(e -> all.append("data: ").append(e).append("\n\n"));
             response.end(all.toString());
             return;
         }
         String next = events.removeFirst();
+        if (next == CUT) {
+            req.connection().close(); // the connection drops mid-answer: no [DONE], no clean end
+            return;
+        }
         Future<Void> written = response.write("data: " + next + "\n\n");
         if (events.isEmpty()) {
             written.onComplete(r -> response.end());
         } else {
-            vertx.setTimer(chunkDelayMs, t -> sendEvents(response, events, chunkDelayMs));
+            vertx.setTimer(Math.max(1, chunkDelayMs), t -> sendEvents(req, events, chunkDelayMs));
         }
     }
 

@@ -14,7 +14,7 @@ public final class LocalUpstreamMain {
     public static void main(String[] args) throws InterruptedException {
         JsonObject settings = new JsonObject();
         String[] keys = {"answer", "latency_ms", "chunk_delay_ms", "prompt_tokens", "completion_tokens", "error_rate",
-                         "error_status", "retry_after_seconds", "model", "port"};
+                         "error_status", "retry_after_seconds", "model", "port", "cut_after_chunks"};
         for (String key : keys) {
             String env = System.getenv("LLMOPS_UPSTREAM_" + key.toUpperCase(java.util.Locale.ROOT));
             if (env != null) {
@@ -38,7 +38,7 @@ public final class LocalUpstreamMain {
                     case "answer", "model" -> typed.put(key, v);
                     case "error_rate" -> typed.put(key, Double.parseDouble(v));
                     case "latency_ms", "chunk_delay_ms" -> typed.put(key, Long.parseLong(v));
-                    case "prompt_tokens", "completion_tokens", "error_status", "retry_after_seconds", "port" ->
+                    case "prompt_tokens", "completion_tokens", "error_status", "retry_after_seconds", "port", "cut_after_chunks" ->
                             typed.put(key, Integer.parseInt(v));
                     default -> usage("unknown flag --" + key.replace('_', '-'));
                 }

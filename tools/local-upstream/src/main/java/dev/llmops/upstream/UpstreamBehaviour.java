@@ -15,13 +15,14 @@ import io.vertx.core.json.JsonObject;
  * @param errorStatus       HTTP status of the injected errors (500, 429, 503...)
  * @param retryAfterSeconds sent as Retry-After with injected 429/503 errors when positive
  * @param model             the model name reported back; empty means echo the requested model
+ * @param cutAfterChunks    when non-negative, a stream is cut (connection closed, no [DONE]) after that many chunks
  */
 public record UpstreamBehaviour(String answer, long latencyMs, long chunkDelayMs, int promptTokens,
                                 int completionTokens, double errorRate, int errorStatus, int retryAfterSeconds,
-                                String model) {
+                                String model, int cutAfterChunks) {
 
     public static UpstreamBehaviour defaults() {
-        return new UpstreamBehaviour("", 0, 0, -1, -1, 0.0, 500, 0, "");
+        return new UpstreamBehaviour("", 0, 0, -1, -1, 0.0, 500, 0, "", -1);
     }
 
     /** This behaviour with the fields present in {@code json} replaced. */
@@ -35,7 +36,8 @@ public record UpstreamBehaviour(String answer, long latencyMs, long chunkDelayMs
                 json.getDouble("error_rate", errorRate),
                 json.getInteger("error_status", errorStatus),
                 json.getInteger("retry_after_seconds", retryAfterSeconds),
-                json.getString("model", model));
+                json.getString("model", model),
+                json.getInteger("cut_after_chunks", cutAfterChunks));
     }
 
     public JsonObject toJson() {
@@ -48,6 +50,7 @@ public record UpstreamBehaviour(String answer, long latencyMs, long chunkDelayMs
                 .put("error_rate", errorRate)
                 .put("error_status", errorStatus)
                 .put("retry_after_seconds", retryAfterSeconds)
-                .put("model", model);
+                .put("model", model)
+                .put("cut_after_chunks", cutAfterChunks);
     }
 }

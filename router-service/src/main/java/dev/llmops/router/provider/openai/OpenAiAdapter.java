@@ -90,8 +90,17 @@ public final class OpenAiAdapter implements ProviderAdapter {
                 }
             });
             response.handler(lines);
-            response.exceptionHandler(e -> state.failure = transportError(call, e));
+            response.exceptionHandler(e -> {
+                if (!state.ended) {
+                    state.ended = true;
+                    em.fail(state.failure != null ? state.failure : transportError(call, e));
+                }
+            });
             response.endHandler(v -> {
+                if (state.ended) {
+                    return;
+                }
+                state.ended = true;
                 if (state.failure != null) {
                     em.fail(state.failure);
                 } else if (!state.done && state.finishReason == null) {
@@ -112,6 +121,7 @@ public final class OpenAiAdapter implements ProviderAdapter {
         String model = "";
         TokenUsage usage = TokenUsage.getDefaultInstance();
         boolean done;
+        boolean ended;
         StatusRuntimeException failure;
 
         void accept(String line, Consumer<String> deltas, ProviderCall call) {

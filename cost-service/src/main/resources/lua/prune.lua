@@ -16,6 +16,11 @@ end
 if #expired > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 end
+-- No live reservation left (or the zset expired as a whole): nothing is reserved. This also heals any drift.
+if redis.call('ZCARD', KEYS[2]) == 0 then
+  redis.call('HDEL', KEYS[1], 'reserved')
+  redis.call('DEL', KEYS[3])
+end
 local function state()
   local s = redis.call('HMGET', KEYS[1], 'spent', 'reserved')
   return tonumber(s[1] or '0'), tonumber(s[2] or '0')

@@ -18,4 +18,11 @@ redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
 redis.call('SET', KEYS[4], ARGV[2], 'PX', ttl)
+-- the index keys outlive their newest reservation, then vanish on their own (never shortened: replicas may
+-- run with different TTLs)
+for i = 2, 3 do
+  if redis.call('PTTL', KEYS[i]) < ttl + 1000 then
+    redis.call('PEXPIRE', KEYS[i], ttl + 1000)
+  end
+end
 return {1, amount, spent, reserved + amount}

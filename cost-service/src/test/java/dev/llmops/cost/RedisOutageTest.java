@@ -1,0 +1,113 @@
+package dev.llmops.cost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llmops.cost.config.CostConfig;
+import dev.llmops.cost.repository.BudgetStore;
+import dev.llmops.cost.service.BudgetPolicy;
+import dev.llmops.cost.service.BudgetService;
+import dev.llmops.cost.service.PriceCatalog;
+import dev.llmops.testsupport.IsolatedServersResource;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.redis.runtime.datasource.ReactiveRedisDataSourceImpl;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisAPI;
+import io.vertx.redis.client.RedisOptions;
+import jakarta.inject.Inject;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.UUID;
+import llmops.common.v1.Caller;
+import llmops.cost.v1.ReserveRequest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis going away, on a private redis-server this test starts and stops (the shared one is never touched):
+ * the budget service fails closed with UNAVAILABLE, and works again once Redis is back, although the new
+ * server has lost the cached scripts (the NOSCRIPT path).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = IsolatedServersResource.class, initArgs = {
+        @ResourceArg(name = "postgres", value = "true"), @ResourceArg(name = "rabbitmq", value = "true")})
+class RedisOutageTest {
+    @Inject
+    Vertx vertx;
+    @Inject
+    PriceCatalog prices;
+    @Inject
+    BudgetPolicy policy;
+    @Inject
+    CostConfig config;
+
+    @Test
+    void redisOutageIsUnavailableAndRecovers() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Process redisServer = startRedis(port);
+        Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:" + port));
+        try {
+            var dataSource = new ReactiveRedisDataSourceImpl(vertx, client, RedisAPI.api(client));
+            BudgetService budgets = new BudgetService(prices, policy,
+                    new BudgetStore(dataSource, () -> "outage-test:", config));
+
+            assertEquals(750_000, reserve(budgets).getReservedNanosUsd());
+
+            redisServer.destroy();
+            redisServer.waitFor();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> reserve(budgets));
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("budget store (Redis) unavailable"),
+                    e.getStatus().getDescription());
+
+            redisServer = startRedis(port);
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            Long reserved = null;
+            while (reserved == null && System.nanoTime() < deadline) {
+                try {
+                    reserved = reserve(budgets).getReservedNanosUsd();
+                } catch (StatusRuntimeException retry) {
+                    assertEquals(Status.Code.UNAVAILABLE, retry.getStatus().getCode());
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(750_000L, reserved, "works again after Redis came back (scripts reloaded)");
+        } finally {
+            client.close();
+            redisServer.destroy();
+            redisServer.waitFor();
+        }
+    }
+
+    private static llmops.cost.v1.ReserveResponse reserve(BudgetService budgets) {
+        return budgets.reserve(ReserveRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
+                .setCaller(Caller.newBuilder().setTenantId("t").setKeyId("k-outage")).setModel("gpt-4o-mini")
+                .setPromptTokens(1000).setMaxCompletionTokens(1000).build())
+                .await().atMost(Duration.ofSeconds(10));
+    }
+
+    private static Process startRedis(int port) throws Exception {
+        Process p = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket ignored = new Socket("127.0.0.1", port)) {
+                return p;
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        p.destroy();
+        throw new IllegalStateException("private redis-server did not start on port " + port);
+    }
+}

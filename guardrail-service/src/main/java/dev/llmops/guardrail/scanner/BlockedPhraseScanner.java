@@ -19,14 +19,18 @@ public final class BlockedPhraseScanner implements Scanner {
     private static final String GAP = "[\\s\\p{Z}]+";
 
     private final Pattern pattern;
+    /** The first word of every phrase, case-folded: a text holding none of them cannot match, so RE2/J is skipped. */
+    private final String[] firstWords;
 
     public BlockedPhraseScanner(List<String> phrases) {
         List<String> alternatives = new ArrayList<>();
+        List<String> first = new ArrayList<>();
         for (String phrase : phrases) {
             String[] words = phrase.trim().split("\\s+");
             if (words.length == 0 || words[0].isEmpty()) {
                 continue;
             }
+            first.add(fold(words[0]));
             StringBuilder sb = new StringBuilder();
             if (isWordChar(words[0].charAt(0))) {
                 sb.append("\\b");
@@ -45,6 +49,7 @@ public final class BlockedPhraseScanner implements Scanner {
         }
         this.pattern = alternatives.isEmpty() ? null
                 : Pattern.compile("(?:" + String.join("|", alternatives) + ")", Pattern.CASE_INSENSITIVE);
+        this.firstWords = first.stream().distinct().toArray(String[]::new);
     }
 
     @Override
@@ -54,7 +59,7 @@ public final class BlockedPhraseScanner implements Scanner {
 
     @Override
     public List<Detection> scan(String text) {
-        if (pattern == null) {
+        if (pattern == null || !containsAnyFirstWord(text)) {
             return List.of();
         }
         List<Detection> out = null;
@@ -68,6 +73,42 @@ public final class BlockedPhraseScanner implements Scanner {
             out.add(new Detection(FindingTypes.BLOCKED_PHRASE, m.start(), m.end(), NAME, 1.0, canonical));
         }
         return out == null ? List.of() : out;
+    }
+
+    private boolean containsAnyFirstWord(String text) {
+        for (String word : firstWords) {
+            if (containsFolded(text, word)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Case-insensitive search without copying the text; {@code word} is already folded. */
+    static boolean containsFolded(String text, String word) {
+        char first = word.charAt(0);
+        for (int i = 0, last = text.length() - word.length(); i <= last; i++) {
+            if (fold(text.charAt(i)) == first && text.regionMatches(true, i, word, 0, word.length())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The folding String.regionMatches(ignoreCase) uses, so both agree (e.g. the long s folds to 's'). */
+    private static char fold(char c) {
+        if (c < 128) {
+            return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        }
+        return Character.toLowerCase(Character.toUpperCase(c));
+    }
+
+    private static String fold(String s) {
+        char[] chars = s.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = fold(chars[i]);
+        }
+        return new String(chars);
     }
 
     /** RE2/J's \b is ASCII: only put it where the phrase edge is an ASCII word char. */

@@ -24,10 +24,41 @@ public final class PaymentCardScanner implements Scanner {
     @Override
     public List<Detection> scan(String text) {
         List<Detection> out = null;
-        Matcher m = CANDIDATE.matcher(text);
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            if (!isDigit(text.charAt(i))) {
+                i++;
+                continue;
+            }
+            // A maximal run of digits joined by single spaces or dashes; no match of CANDIDATE crosses its ends.
+            int runStart = i;
+            int digits = 0;
+            while (i < n) {
+                char c = text.charAt(i);
+                if (isDigit(c)) {
+                    digits++;
+                    i++;
+                } else if ((c == ' ' || c == '-') && i + 1 < n && isDigit(text.charAt(i + 1))) {
+                    i++;
+                } else {
+                    break;
+                }
+            }
+            if (digits >= 13) {
+                out = candidates(text, runStart, i, out);
+            }
+        }
+        return out == null ? List.of() : out;
+    }
+
+    /** Runs CANDIDATE over one run plus one char each side, which is all that its \b needs to see. */
+    private static List<Detection> candidates(String text, int runStart, int runEnd, List<Detection> out) {
+        int offset = Math.max(0, runStart - 1);
+        Matcher m = CANDIDATE.matcher(text.subSequence(offset, Math.min(text.length(), runEnd + 1)));
         while (m.find()) {
-            int start = m.start();
-            int end = m.end();
+            int start = offset + m.start();
+            int end = offset + m.end();
             if (partOfDecimal(text, start, end) || !luhnValid(text, start, end) || allZero(text, start, end)) {
                 continue;
             }
@@ -36,7 +67,7 @@ public final class PaymentCardScanner implements Scanner {
             }
             out.add(new Detection(FindingTypes.PAYMENT_CARD, start, end, NAME, 0.9, digitsOf(text, start, end)));
         }
-        return out == null ? List.of() : out;
+        return out;
     }
 
     /** Luhn (mod 10) over the digits of text[start, end), separators skipped. */

@@ -45,7 +45,8 @@ class HealthAndMetricsTest {
         double after = emailRedactions();
         assertTrue(after - before == 2.0, "before " + before + " after " + after);
         given().get("/q/metrics").then().statusCode(200)
-                .body(containsString("llmops_guardrail_scan_seconds_count{direction=\"output\",verdict=\"redact\"}"));
+                .body(containsString("llmops_guardrail_scan_seconds_count{direction=\"output\",verdict=\"redact\"}"))
+                .body(containsString("llmops_guardrail_scan_seconds_bucket{"));
     }
 
     private static double emailRedactions() {

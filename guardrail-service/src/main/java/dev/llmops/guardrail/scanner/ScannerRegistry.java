@@ -2,7 +2,7 @@ package dev.llmops.guardrail.scanner;
 
 import dev.llmops.guardrail.config.GuardrailConfig;
 import io.quarkus.logging.Log;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /** The one place scanners are registered. Adding a scanner means one class and one line here. */
-@ApplicationScoped
+@Singleton
 public class ScannerRegistry {
 
     private final List<Scanner> scanners;

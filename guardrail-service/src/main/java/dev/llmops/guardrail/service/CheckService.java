@@ -8,6 +8,7 @@ import dev.llmops.guardrail.scanner.ScannerRegistry;
 import dev.llmops.guardrail.service.GuardrailMetrics.Direction;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ import llmops.guardrail.v1.Finding;
  * Checks inputs and outputs: size limit, scanners, policy, verdict, redaction. Requests are validated before they
  * get here. Synchronous and CPU-bound; the gRPC layer decides which thread runs it.
  */
+@Startup // build scanners, policy and meters at boot: a bad setting fails the start, not the first request
 @ApplicationScoped
 public class CheckService {
     static final String SIZE_SCANNER = "input-size";

@@ -4,7 +4,7 @@ import dev.llmops.guardrail.PolicyAction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,10 +14,16 @@ import java.util.concurrent.TimeUnit;
  * {@code llmops_guardrail_findings_total{type,action}} and {@code llmops_guardrail_scan_seconds{direction,verdict}}.
  * Meters are looked up once and cached so the hot path does not build meter ids.
  */
-@ApplicationScoped
+@Singleton
 public class GuardrailMetrics {
 
     public enum Direction { INPUT, OUTPUT }
+
+    /** Histogram buckets around the 3 ms pipeline budget; a handful, not Micrometer's ~70 per timer. */
+    private static final Duration[] BUCKETS = {Duration.ofNanos(50_000), Duration.ofNanos(100_000),
+        Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2),
+        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(100),
+        Duration.ofMillis(500), Duration.ofSeconds(2)};
 
     private final MeterRegistry registry;
     private final Map<String, Counter> findings = new ConcurrentHashMap<>();
@@ -31,9 +37,7 @@ public class GuardrailMetrics {
                         .description("Time to check one request or answer, validation excluded")
                         .tag("direction", direction.name().toLowerCase(java.util.Locale.ROOT))
                         .tag("verdict", verdict.metricTag())
-                        .publishPercentileHistogram()
-                        .minimumExpectedValue(Duration.ofNanos(10_000))
-                        .maximumExpectedValue(Duration.ofSeconds(1))
+                        .serviceLevelObjectives(BUCKETS)
                         .register(registry);
             }
         }

@@ -3,14 +3,15 @@ package dev.llmops.guardrail.service;
 import dev.llmops.guardrail.FindingTypes;
 import dev.llmops.guardrail.PolicyAction;
 import dev.llmops.guardrail.config.GuardrailConfig;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.logging.Log;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /** Action per finding type: the built-in defaults, overridden by {@code llmops.guardrail.actions.<TYPE>}. */
-@ApplicationScoped
+@Singleton
 public class Policy {
 
     static final Map<String, PolicyAction> BUILT_IN = Map.of(
@@ -33,6 +34,7 @@ public class Policy {
         overrides.forEach((type, action) -> merged.put(type.trim().toUpperCase(Locale.ROOT), action));
         this.actions = Map.copyOf(merged);
         this.defaultAction = defaultAction;
+        Log.infof("Guardrail policy: %s, other types: %s", new java.util.TreeMap<>(actions), defaultAction);
     }
 
     public PolicyAction actionFor(String type) {

@@ -189,6 +189,16 @@ class BudgetTest {
     }
 
     @Test
+    void largeRequestsPassTheRaisedInboundLimit() {
+        // 1 MiB of caller tags: above the 256 KiB default of gRPC on the shared HTTP port, below the 16 MiB set
+        String key = "key-" + id();
+        ReserveResponse r = cost.reserve(ReserveRequest.newBuilder().setRequestId(id())
+                .setCaller(caller(key).toBuilder().putTags("context", "x".repeat(1 << 20)))
+                .setModel("gpt-4o-mini").setPromptTokens(10).setMaxCompletionTokens(10).build());
+        assertEquals(10 * 150 + 10 * 600, r.getReservedNanosUsd());
+    }
+
+    @Test
     void badInputIsInvalidArgument() {
         String key = "key-" + id();
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve("", key, "gpt-4o", 1, 1)));

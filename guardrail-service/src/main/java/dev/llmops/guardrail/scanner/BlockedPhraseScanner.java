@@ -17,6 +17,8 @@ public final class BlockedPhraseScanner implements Scanner {
     public static final String NAME = "blocked-phrase";
 
     private static final String GAP = "[\\s\\p{Z}]+";
+    /** For the canonical form of a match (bounded: only ever applied to matched text, no backtracking). */
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("[\\s\\p{Z}]+");
 
     private final Pattern pattern;
     /** The first word of every phrase, case-folded: a text holding none of them cannot match, so RE2/J is skipped. */
@@ -68,7 +70,7 @@ public final class BlockedPhraseScanner implements Scanner {
             if (out == null) {
                 out = new ArrayList<>(1);
             }
-            String canonical = text.substring(m.start(), m.end()).replaceAll("[\\s\\u00a0\\u2000-\\u200a\\u3000]+", " ")
+            String canonical = SPACES.matcher(text.substring(m.start(), m.end())).replaceAll(" ")
                     .toLowerCase(Locale.ROOT);
             out.add(new Detection(FindingTypes.BLOCKED_PHRASE, m.start(), m.end(), NAME, 1.0, canonical));
         }

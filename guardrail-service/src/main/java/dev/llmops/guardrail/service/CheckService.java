@@ -179,7 +179,7 @@ public class CheckService {
         for (Finding f : findings) {
             metrics.finding(f.getType(), PolicyAction.of(f.getAction()));
         }
-        if (verdict != PolicyAction.ALLOW) {
+        if (verdict != PolicyAction.ALLOW && Log.isDebugEnabled()) {
             // Types and positions only: never the matched text.
             Log.debugf("request %s %s: %s %s", requestId, direction, verdict,
                     findings.stream().map(f -> f.getType() + "@" + f.getMessageIndex()).toList());

@@ -45,7 +45,9 @@ final class Suite {
         RealServers.createDatabase(run);
         RealServers.createVhost(run);
         try {
-            upstream = add(ServiceProcess.start("local-upstream", freePort(), upstreamJar(), List.of(), List.of()));
+            int upstreamPort = freePort();
+            upstream = add(ServiceProcess.start("local-upstream", upstreamPort, upstreamJar(), List.of(),
+                    List.of("--port", String.valueOf(upstreamPort))));
             guardrail = add(startService("guardrail-service", List.of()));
             cache = add(startService("cache-service", List.of()));
             cost = add(startService("cost-service", List.of(

@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -43,13 +42,16 @@ public final class OpenAiAdapter implements ProviderAdapter {
     @Override
     public Uni<ChatResult> complete(ProviderCall call) {
         Buffer body = OpenAiWire.toOpenAiRequest(call, false).toBuffer();
-        return Uni.createFrom().emitter(em -> send(call, body, false).onComplete(ar -> {
+        Deadline deadline = new Deadline();
+        return onEventLoop(em -> send(call, body, false, deadline).onComplete(ar -> {
             if (ar.failed()) {
+                deadline.cancel();
                 em.fail(transportError(call, ar.cause()));
                 return;
             }
             HttpClientResponse response = ar.result();
             response.body().onComplete(b -> {
+                deadline.cancel();
                 if (b.failed()) {
                     em.fail(transportError(call, b.cause()));
                 } else if (response.statusCode() / 100 != 2) {
@@ -59,8 +61,9 @@ public final class OpenAiAdapter implements ProviderAdapter {
                     try {
                         em.complete(OpenAiWire.fromOpenAiResponse(b.result().toJsonObject()));
                     } catch (DecodeException | ClassCastException e) {
-                        em.fail(Status.INTERNAL.withDescription(upstream(call) + " answered with unreadable JSON")
-                                .asRuntimeException());
+                        String text = b.result().toString();
+                        em.fail(Status.INTERNAL.withDescription(upstream(call) + " answered with unreadable JSON: "
+                                + (text.length() > 120 ? text.substring(0, 120) + "..." : text)).asRuntimeException());
                     } catch (StatusRuntimeException e) {
                         em.fail(e);
                     }
@@ -72,13 +75,16 @@ public final class OpenAiAdapter implements ProviderAdapter {
     @Override
     public Uni<ChatResult> stream(ProviderCall call, Consumer<String> deltas) {
         Buffer body = OpenAiWire.toOpenAiRequest(call, true).toBuffer();
-        return Uni.createFrom().emitter(em -> send(call, body, true).onComplete(ar -> {
+        Deadline deadline = new Deadline();
+        return onEventLoop(em -> send(call, body, true, deadline).onComplete(ar -> {
             if (ar.failed()) {
+                deadline.cancel();
                 em.fail(transportError(call, ar.cause()));
                 return;
             }
             HttpClientResponse response = ar.result();
             if (response.statusCode() / 100 != 2) {
+                deadline.cancel();
                 response.body().onComplete(b -> em.fail(OpenAiWire.error(upstream(call), response.statusCode(),
                         b.succeeded() ? b.result().toString() : "", response.getHeader("retry-after"))));
                 return;
@@ -91,12 +97,14 @@ public final class OpenAiAdapter implements ProviderAdapter {
             });
             response.handler(lines);
             response.exceptionHandler(e -> {
+                deadline.cancel();
                 if (!state.ended) {
                     state.ended = true;
                     em.fail(state.failure != null ? state.failure : transportError(call, e));
                 }
             });
             response.endHandler(v -> {
+                deadline.cancel();
                 if (state.ended) {
                     return;
                 }
@@ -112,6 +120,15 @@ public final class OpenAiAdapter implements ProviderAdapter {
                 }
             });
         }));
+    }
+
+    /**
+     * Runs the call on a Vert.x event loop, so the response handlers are in place before the first byte can arrive
+     * (registered from another thread, they could miss a body that had already been delivered).
+     */
+    private Uni<ChatResult> onEventLoop(java.util.function.Consumer<io.smallrye.mutiny.subscription.UniEmitter<? super ChatResult>> call) {
+        io.vertx.core.Context context = vertx.getOrCreateContext();
+        return Uni.createFrom().emitter(em -> context.runOnContext(v -> call.accept(em)));
     }
 
     /** What one SSE stream has said so far. */
@@ -166,7 +183,9 @@ public final class OpenAiAdapter implements ProviderAdapter {
         }
     }
 
-    private io.vertx.core.Future<HttpClientResponse> send(ProviderCall call, Buffer body, boolean stream) {
+    /** Sends the request; the whole call (including the body or stream) must end before the route's deadline. */
+    private io.vertx.core.Future<HttpClientResponse> send(ProviderCall call, Buffer body, boolean stream,
+                                                          Deadline deadline) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
                 .setAbsoluteURI(call.route().baseUrl() + "/chat/completions")
                 .putHeader("content-type", "application/json")
@@ -176,21 +195,27 @@ public final class OpenAiAdapter implements ProviderAdapter {
             options.putHeader("authorization", "Bearer " + call.route().apiKey());
         }
         return http.request(options).compose(request -> {
-            long deadline = vertx.setTimer(call.route().timeout().toMillis(),
-                    t -> request.reset(0, new TimeoutException("timeout: no complete answer within " + call.route().timeout().toMillis() + " ms")));
-            request.response().onComplete(r -> {
-                if (r.failed()) {
-                    vertx.cancelTimer(deadline);
-                } else {
-                    r.result().end().onComplete(done -> vertx.cancelTimer(deadline));
-                }
-            });
-            return send(request, body);
+            deadline.start(vertx, call.route().timeout().toMillis(), () -> request.reset(0,
+                    new TimeoutException("timeout: no complete answer within " + call.route().timeout().toMillis() + " ms")));
+            return request.send(body);
         });
     }
 
-    private static io.vertx.core.Future<HttpClientResponse> send(HttpClientRequest request, Buffer body) {
-        return request.send(body);
+    /** The timer that resets a call still running at its deadline; cancelled when the call ends. */
+    private static final class Deadline {
+        private Vertx vertx;
+        private long timer = -1;
+
+        void start(Vertx v, long millis, Runnable onExpiry) {
+            this.vertx = v;
+            this.timer = v.setTimer(millis, t -> onExpiry.run());
+        }
+
+        void cancel() {
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+        }
     }
 
     private static StatusRuntimeException transportError(ProviderCall call, Throwable cause) {

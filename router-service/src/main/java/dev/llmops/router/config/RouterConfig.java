@@ -3,6 +3,7 @@ package dev.llmops.router.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,6 +18,13 @@ public interface RouterConfig {
     Map<String, Route> routes();
 
     Deadlines deadlines();
+
+    /**
+     * The pipeline steps to run, from usage-event, input-guard, cache, budget, output-guard (always run in that
+     * order). An empty value runs none: a pass-through router (key check, route, provider), as the benchmark uses.
+     */
+    @WithDefault("usage-event,input-guard,cache,budget,output-guard")
+    Optional<List<String>> steps();
 
     /** max_tokens assumed for the budget reservation when a request sets none. */
     @WithDefault("1024")

@@ -47,12 +47,22 @@ public class RoutingService {
         this.apiKeys = apiKeys;
         this.routes = routes;
         this.providers = providers;
-        this.pipeline = new ChatPipeline(List.of(
-                new UsageEventStep(usageEvents),
-                new InputGuardStep(guardrail),
-                new CacheStep(cache, config.cacheTtlSeconds()),
-                new BudgetStep(cost, config.defaultMaxTokens()),
-                new OutputGuardStep(guardrail)));
+        java.util.Map<String, dev.llmops.router.pipeline.ChatStep> available = new java.util.LinkedHashMap<>();
+        available.put("usage-event", new UsageEventStep(usageEvents));
+        available.put("input-guard", new InputGuardStep(guardrail));
+        available.put("cache", new CacheStep(cache, config.cacheTtlSeconds()));
+        available.put("budget", new BudgetStep(cost, config.defaultMaxTokens()));
+        available.put("output-guard", new OutputGuardStep(guardrail));
+        List<String> enabled = config.steps().orElse(List.of());
+        for (String name : enabled) {
+            if (!available.containsKey(name)) {
+                throw new IllegalStateException("llmops.router.steps names unknown step '" + name + "'; known: "
+                        + available.keySet());
+            }
+        }
+        // always in the order above, whatever the order of the list: each step relies on those before it
+        this.pipeline = new ChatPipeline(available.entrySet().stream()
+                .filter(e -> enabled.contains(e.getKey())).map(java.util.Map.Entry::getValue).toList());
     }
 
     /**

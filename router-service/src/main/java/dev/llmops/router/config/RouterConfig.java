@@ -21,7 +21,7 @@ public interface RouterConfig {
 
     /**
      * The pipeline steps to run, from usage-event, input-guard, cache, budget, output-guard (always run in that
-     * order). An empty value runs none: a pass-through router (key check, route, provider), as the benchmark uses.
+     * order). {@code none} runs none: a pass-through router (key check, route, provider), as the benchmark uses.
      */
     @WithDefault("usage-event,input-guard,cache,budget,output-guard")
     Optional<List<String>> steps();

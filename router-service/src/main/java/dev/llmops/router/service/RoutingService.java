@@ -53,7 +53,7 @@ public class RoutingService {
         available.put("cache", new CacheStep(cache, config.cacheTtlSeconds()));
         available.put("budget", new BudgetStep(cost, config.defaultMaxTokens()));
         available.put("output-guard", new OutputGuardStep(guardrail));
-        List<String> enabled = config.steps().orElse(List.of());
+        List<String> enabled = config.steps().filter(list -> !list.equals(List.of("none"))).orElse(List.of());
         for (String name : enabled) {
             if (!available.containsKey(name)) {
                 throw new IllegalStateException("llmops.router.steps names unknown step '" + name + "'; known: "

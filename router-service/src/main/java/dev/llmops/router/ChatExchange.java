@@ -1,5 +1,6 @@
 package dev.llmops.router;
 
+import dev.llmops.router.routing.RoutePlan;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -30,6 +31,8 @@ public final class ChatExchange {
     private ChatResult result;
     private Throwable failure;
     private long costNanos;
+    private RoutePlan plan;
+    private Route served;
 
     public ChatExchange(String requestId, Caller caller, ChatRequest request, Route route, boolean stream) {
         this.requestId = requestId;
@@ -54,6 +57,24 @@ public final class ChatExchange {
 
     public Route route() {
         return route;
+    }
+
+    /** The route's fallback chain; a chain of just {@link #route()} unless one was set. */
+    public RoutePlan plan() {
+        return plan != null ? plan : RoutePlan.single(route);
+    }
+
+    public void plan(RoutePlan routePlan) {
+        this.plan = routePlan;
+    }
+
+    /** The target that answered (or was last tried): what usage is settled and reported under. */
+    public Route served() {
+        return served != null ? served : route;
+    }
+
+    public void served(Route target) {
+        this.served = target;
     }
 
     public boolean stream() {

@@ -26,6 +26,8 @@ public interface RouterConfig {
     @WithDefault("usage-event,input-guard,cache,budget,output-guard")
     Optional<List<String>> steps();
 
+    Circuit circuit();
+
     /** max_tokens assumed for the budget reservation when a request sets none. */
     @WithDefault("1024")
     int defaultMaxTokens();
@@ -46,8 +48,11 @@ public interface RouterConfig {
         @WithDefault("openai")
         String provider();
 
-        /** Base URL up to and including the version, e.g. {@code https://api.openai.com/v1}. */
-        String baseUrl();
+        /**
+         * Base URL up to and including the version, e.g. {@code https://api.openai.com/v1}: the shorthand for a route
+         * of one target. A route sets this or {@link #targets()}.
+         */
+        Optional<String> baseUrl();
 
         /** The model name sent upstream and priced by the cost-service; defaults to the route name. */
         Optional<String> upstreamModel();
@@ -55,9 +60,102 @@ public interface RouterConfig {
         /** The environment variable holding the upstream's API key, if it needs one. */
         Optional<String> apiKeyEnv();
 
-        /** Deadline for the whole upstream call. */
+        /** Deadline for the whole upstream call (each attempt), unless a target sets its own. */
         @WithDefault("60s")
         Duration timeout();
+
+        /** The fallback chain: targets tried by ascending priority; equal priorities are load balanced. */
+        Optional<List<Target>> targets();
+
+        /** How deployments of equal priority share traffic: {@code weighted} or {@code latency} (EWMA, two choices). */
+        @WithDefault("weighted")
+        String balance();
+
+        /** Error kinds after which the next target is tried: 429, 5xx, timeout, connect, bad-response, 4xx. */
+        @WithDefault("429,5xx,timeout,connect")
+        List<String> fallbackOn();
+
+        Retry retry();
+
+        /** The largest max_tokens sent upstream; a request asking more (or nothing) gets this. 0 = no cap. */
+        @WithDefault("0")
+        int maxTokensCap();
+
+        /** Compact prompts (whitespace, repeated boilerplate) before they go upstream. */
+        @WithDefault("false")
+        boolean compaction();
+    }
+
+    interface Target {
+        @WithDefault("openai")
+        String provider();
+
+        String baseUrl();
+
+        /** The model name sent upstream and priced; defaults to the route name. */
+        Optional<String> model();
+
+        Optional<String> apiKeyEnv();
+
+        /** Deadline of one call to this target; defaults to the route's. */
+        Optional<Duration> timeout();
+
+        /** Share of traffic among targets of equal priority. */
+        @WithDefault("1")
+        int weight();
+
+        /** Position in the fallback chain: lower first. Defaults to the target's index (a plain chain). */
+        Optional<Integer> priority();
+    }
+
+    interface Retry {
+        /** Attempts per target, the first included (1 = no retry). */
+        @WithDefault("2")
+        int maxAttempts();
+
+        @WithDefault("100ms")
+        Duration initialBackoff();
+
+        @WithDefault("2s")
+        Duration maxBackoff();
+
+        /** The longest Retry-After honoured; a longer one means: fall back now. */
+        @WithDefault("5s")
+        Duration retryAfterCap();
+
+        /** Error kinds retried on the same target. */
+        @WithDefault("429,5xx,connect")
+        List<String> on();
+    }
+
+    /** Per-upstream circuit breakers, shared through Redis. */
+    interface Circuit {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("5")
+        int failureThreshold();
+
+        @WithDefault("10s")
+        Duration window();
+
+        @WithDefault("30s")
+        Duration coolDown();
+
+        @WithDefault("10s")
+        Duration probeTimeout();
+
+        @WithDefault("5xx,timeout,connect")
+        List<String> countOn();
+
+        @WithDefault("50ms")
+        Duration redisTimeout();
+
+        @WithDefault("1s")
+        Duration redisRetry();
+
+        @WithDefault("1s")
+        Duration stateRefresh();
     }
 
     interface Deadlines {

@@ -42,7 +42,7 @@ public final class BudgetStep implements ChatStep {
                     .onFailure().recoverWithNull().replaceWithVoid();
         }
         return cost.settle(SettleRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller())
-                        .setModel(ex.route().upstreamModel()).setUsage(ex.providerResult().usage()).build())
+                        .setModel(ex.served().upstreamModel()).setUsage(ex.providerResult().usage()).build())
                 .invoke(settled -> ex.costNanos(settled.getCostNanosUsd()))
                 .onFailure().invoke(e -> Log.errorf("settle of %s failed: %s", ex.requestId(), e.getMessage()))
                 .replaceWithVoid();

@@ -23,13 +23,13 @@ public final class UsageEventStep implements ChatStep {
                 .setOccurredUnixMs(System.currentTimeMillis())
                 .setCaller(ex.caller())
                 .setRequestedModel(ex.route().name())
-                .setProvider(ex.route().provider())
+                .setProvider(ex.served().provider())
                 .setCostNanosUsd(ex.costNanos())
                 .setOutcome(outcome(ex))
                 .setLatencyMs(ex.elapsedMillis())
                 .setStream(ex.stream());
         if (ex.providerResult() != null) {
-            event.setServedModel(ex.route().upstreamModel()).setUsage(ex.providerResult().usage());
+            event.setServedModel(ex.served().upstreamModel()).setUsage(ex.providerResult().usage());
         } else {
             event.setUsage(TokenUsage.getDefaultInstance());
         }

@@ -4,7 +4,6 @@ import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import dev.llmops.router.ChatExchange;
 import dev.llmops.router.ChatResult;
-import dev.llmops.router.Route;
 import dev.llmops.router.auth.ApiKeys;
 import dev.llmops.router.client.CacheClient;
 import dev.llmops.router.client.CostClient;
@@ -17,8 +16,8 @@ import dev.llmops.router.pipeline.ChatPipeline;
 import dev.llmops.router.pipeline.InputGuardStep;
 import dev.llmops.router.pipeline.OutputGuardStep;
 import dev.llmops.router.pipeline.UsageEventStep;
-import dev.llmops.router.provider.ProviderCall;
-import dev.llmops.router.provider.Providers;
+import dev.llmops.router.routing.RouteExecutor;
+import dev.llmops.router.routing.RoutePlan;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -37,16 +36,16 @@ import llmops.router.v1.ChatStreamResponse;
 public class RoutingService {
     private final ApiKeys apiKeys;
     private final RouteTable routes;
-    private final Providers providers;
+    private final RouteExecutor executor;
     private final ChatPipeline pipeline;
     private final TimeBasedEpochGenerator requestIds = Generators.timeBasedEpochGenerator();
 
-    public RoutingService(ApiKeys apiKeys, RouteTable routes, Providers providers, RouterConfig config,
+    public RoutingService(ApiKeys apiKeys, RouteTable routes, RouteExecutor executor, RouterConfig config,
                           GuardrailClient guardrail, CacheClient cache, CostClient cost,
                           UsageEventPublisher usageEvents) {
         this.apiKeys = apiKeys;
         this.routes = routes;
-        this.providers = providers;
+        this.executor = executor;
         java.util.Map<String, dev.llmops.router.pipeline.ChatStep> available = new java.util.LinkedHashMap<>();
         available.put("usage-event", new UsageEventStep(usageEvents));
         available.put("input-guard", new InputGuardStep(guardrail));
@@ -80,15 +79,18 @@ public class RoutingService {
 
     public ChatExchange open(ApiKeys.Principal principal, ChatRequest request, boolean stream) {
         ChatRequestValidator.validate(request);
-        Route route = routes.resolve(request.getModel());
+        RoutePlan plan = routes.plan(request.getModel());
         Caller caller = Caller.newBuilder().setTenantId(principal.tenantId()).setKeyId(principal.keyId())
                 .setUserId(request.getUser()).putAllTags(request.getTagsMap()).build();
-        return new ChatExchange(requestIds.generate().toString(), caller, request, route, stream);
+        ChatExchange ex = new ChatExchange(requestIds.generate().toString(), caller, RequestShaping.capMaxTokens(request,
+                plan.maxTokensCap()), plan.primary(), stream);
+        ex.plan(plan);
+        return ex;
     }
 
     @WithSpan("router.chat")
     public Uni<ChatResponse> chat(ChatExchange ex) {
-        return pipeline.run(ex, e -> providers.complete(call(e))).map(result -> response(ex, result));
+        return pipeline.run(ex, e -> callUpstream(e, null)).map(result -> response(ex, result));
     }
 
     /** Content deltas as they come, then exactly one final message; a failure after the first delta is an error. */
@@ -97,7 +99,7 @@ public class RoutingService {
         return Multi.createFrom().emitter(emitter -> {
             ex.deltaSink(delta -> emitter.emit(ChatStreamResponse.newBuilder().setRequestId(ex.requestId())
                     .setDelta(delta).build()));
-            pipeline.run(ex, e -> providers.stream(call(e), e::emitDelta)).subscribe().with(result -> {
+            pipeline.run(ex, e -> callUpstream(e, e::emitDelta)).subscribe().with(result -> {
                 if (!ex.deltasSent()) {
                     ex.emitDelta(result.content());
                 }
@@ -112,8 +114,10 @@ public class RoutingService {
         return List.copyOf(routes.names());
     }
 
-    private static ProviderCall call(ChatExchange ex) {
-        return new ProviderCall(ex.route(), ex.messages(), ex.request().getParameters(), ex.request().getUser());
+    /** The route's fallback chain; the exchange learns which target served (settle and usage use it). */
+    private Uni<ChatResult> callUpstream(ChatExchange ex, java.util.function.Consumer<String> deltas) {
+        return executor.execute(ex.plan(), new RouteExecutor.ChatCall(ex.messages(), ex.request().getParameters(),
+                ex.request().getUser()), deltas, d -> ex.served(d.route()));
     }
 
     private static ChatResponse response(ChatExchange ex, ChatResult result) {

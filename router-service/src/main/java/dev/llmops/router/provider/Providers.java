@@ -1,12 +1,17 @@
 package dev.llmops.router.provider;
 
 import dev.llmops.router.ChatResult;
+import dev.llmops.router.config.RouterConfig;
+import dev.llmops.router.provider.anthropic.AnthropicAdapter;
+import dev.llmops.router.provider.gemini.GeminiAdapter;
 import dev.llmops.router.provider.openai.OpenAiAdapter;
 import io.grpc.Status;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /** The registered adapters, by wire format. Adding a provider is one folder and one line here. */
@@ -14,13 +19,23 @@ import java.util.function.Consumer;
 public class Providers {
     private final Map<String, ProviderAdapter> adapters;
 
-    public Providers(Vertx vertx) {
-        OpenAiAdapter openAi = new OpenAiAdapter(vertx);
-        this.adapters = Map.of(openAi.wireFormat(), openAi);
+    public Providers(Vertx vertx, RouterConfig config) {
+        Map<String, ProviderAdapter> byFormat = new TreeMap<>();
+        all(new UpstreamHttp(vertx), config.defaultMaxTokens()).forEach(a -> byFormat.put(a.wireFormat(), a));
+        this.adapters = Map.copyOf(byFormat);
+    }
+
+    /** Every adapter, sharing one HTTP client. */
+    public static List<ProviderAdapter> all(UpstreamHttp http, int defaultMaxTokens) {
+        return List.of(new OpenAiAdapter(http), new AnthropicAdapter(http, defaultMaxTokens), new GeminiAdapter(http));
     }
 
     public boolean supports(String wireFormat) {
         return adapters.containsKey(wireFormat);
+    }
+
+    public java.util.Set<String> wireFormats() {
+        return new java.util.TreeSet<>(adapters.keySet());
     }
 
     public Uni<ChatResult> complete(ProviderCall call) {

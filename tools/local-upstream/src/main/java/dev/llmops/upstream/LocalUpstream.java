@@ -20,9 +20,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A local stand-in for a paid LLM provider that speaks OpenAI's chat-completions wire format:
- * {@code POST /v1/chat/completions} (JSON, or SSE chunks when {@code stream} is true, with a usage chunk when
- * {@code stream_options.include_usage} is set, then {@code [DONE]}), {@code GET /v1/models}, and OpenAI's error JSON.
+ * A local stand-in for paid LLM providers, in their real wire formats: OpenAI chat completions
+ * ({@code POST /v1/chat/completions}, SSE chunks with a usage chunk when {@code stream_options.include_usage} is set,
+ * then {@code [DONE]}), Anthropic Messages ({@code POST /v1/messages}, its event stream) and Google Gemini
+ * ({@code POST /v1beta/models/{model}:generateContent} and {@code :streamGenerateContent?alt=sse}), each with its own
+ * error JSON; {@code GET /v1/models}. One {@link UpstreamBehaviour} drives all formats (see {@link Reply} for the
+ * scenarios: echo, fixed answer, tool calls, tool results, JSON mode).
  *
  * <p>Test hooks: {@code GET /_upstream/stats} (request count and the last requests received),
  * {@code POST /_upstream/reset}, {@code POST /_upstream/config} (change the behaviour at run time).
@@ -30,6 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LocalUpstream implements AutoCloseable {
     private static final int KEPT_REQUESTS = 100;
     private static final String CUT = new String("<cut>");
+    private static final String GEMINI_PREFIX = "/v1beta/models/";
+    private static final WireFormat OPENAI = new OpenAiFormat();
+    private static final WireFormat ANTHROPIC = new AnthropicFormat();
 
     private final Vertx vertx;
     private final boolean ownsVertx;
@@ -63,8 +69,14 @@ public final class LocalUpstream implements AutoCloseable {
         return server.actualPort();
     }
 
+    /** The base URL of the OpenAI and Anthropic formats. */
     public String baseUrl() {
         return "http://127.0.0.1:" + port() + "/v1";
+    }
+
+    /** The base URL of the Gemini format. */
+    public String geminiBaseUrl() {
+        return "http://127.0.0.1:" + port() + "/v1beta";
     }
 
     public UpstreamBehaviour behaviour() {
@@ -101,8 +113,18 @@ public final class LocalUpstream implements AutoCloseable {
     private void handle(HttpServerRequest req) {
         String path = req.path();
         if (req.method() == HttpMethod.POST && path.equals("/v1/chat/completions")) {
-            req.body().onSuccess(body -> chatCompletion(req, body)).onFailure(e -> error(req.response(), 400,
-                    "invalid_request_error", "could not read the body: " + e.getMessage()));
+            serve(req, OPENAI);
+        } else if (req.method() == HttpMethod.POST && path.equals("/v1/messages")) {
+            serve(req, ANTHROPIC);
+        } else if (req.method() == HttpMethod.POST && path.startsWith(GEMINI_PREFIX) && path.contains(":")) {
+            String target = path.substring(GEMINI_PREFIX.length());
+            String model = target.substring(0, target.lastIndexOf(':'));
+            String method = target.substring(target.lastIndexOf(':') + 1);
+            if (method.equals("generateContent") || method.equals("streamGenerateContent")) {
+                serve(req, new GeminiFormat(model, method.equals("streamGenerateContent")));
+            } else {
+                error(req.response(), 404, "invalid_request_error", "unknown method " + method);
+            }
         } else if (req.method() == HttpMethod.GET && path.equals("/v1/models")) {
             JsonArray data = new JsonArray().add(new JsonObject().put("id", "local-echo").put("object", "model")
                     .put("created", 0).put("owned_by", "llmops-local-upstream"));
@@ -127,43 +149,41 @@ public final class LocalUpstream implements AutoCloseable {
         }
     }
 
-    private void chatCompletion(HttpServerRequest req, Buffer body) {
-        JsonObject request;
-        try {
-            request = body.toJsonObject();
-        } catch (DecodeException | ClassCastException e) {
-            error(req.response(), 400, "invalid_request_error", "the body is not a JSON object");
-            return;
-        }
-        JsonArray messages = request.getJsonArray("messages");
-        if (messages == null || messages.isEmpty()) {
-            error(req.response(), 400, "invalid_request_error", "'messages' must be a non-empty array");
-            return;
-        }
+    private void serve(HttpServerRequest req, WireFormat format) {
+        req.body().onSuccess(body -> answer(req, format, body)).onFailure(e -> reject(req, format, 400,
+                "could not read the body: " + e.getMessage(), 0));
+    }
+
+    private void answer(HttpServerRequest req, WireFormat format, Buffer raw) {
         UpstreamBehaviour b = behaviour;
-        completions.incrementAndGet();
-        remember(request, req.getHeader("authorization"));
-        if (b.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < b.errorRate()) {
-            vertx.setTimer(Math.max(1, b.latencyMs()), t -> {
-                if (b.retryAfterSeconds() > 0) {
-                    req.response().putHeader("retry-after", String.valueOf(b.retryAfterSeconds()));
-                }
-                error(req.response(), b.errorStatus(), b.errorStatus() == 429 ? "rate_limit_error" : "server_error",
-                        "injected upstream error");
-            });
+        if (!b.requireApiKey().isEmpty() && !b.requireApiKey().equals(format.apiKey(req))) {
+            reject(req, format, 401, "invalid x-api-key or bearer token", 0);
             return;
         }
-        String model = b.model().isEmpty() ? request.getString("model", "local-echo") : b.model();
-        String answer = b.answer().isEmpty() ? "Echo: " + lastUserContent(messages) : b.answer();
-        int promptTokens = b.promptTokens() >= 0 ? b.promptTokens() : promptWords(messages);
-        int completionTokens = b.completionTokens() >= 0 ? b.completionTokens() : words(answer);
-        JsonObject usage = new JsonObject().put("prompt_tokens", promptTokens)
-                .put("completion_tokens", completionTokens).put("total_tokens", promptTokens + completionTokens);
-        String id = "chatcmpl-local-" + completions.get();
-        long created = System.currentTimeMillis() / 1000;
-        Runnable respond = request.getBoolean("stream", false)
-                ? () -> stream(req, id, created, model, answer, usage, b, includeUsage(request))
-                : () -> json(req.response(), 200, completion(id, created, model, answer, usage));
+        JsonObject body;
+        Ask ask;
+        try {
+            body = raw.toJsonObject();
+            ask = format.parse(req, body);
+        } catch (DecodeException | ClassCastException e) {
+            reject(req, format, 400, "the body is not a JSON object", 0);
+            return;
+        } catch (WireFormat.Rejected e) {
+            reject(req, format, e.status, e.getMessage(), 0);
+            return;
+        }
+        long sequence = completions.incrementAndGet();
+        remember(req, body);
+        if (b.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < b.errorRate()) {
+            vertx.setTimer(Math.max(1, b.latencyMs()), t -> reject(req, format, b.errorStatus(),
+                    "injected upstream error", b.retryAfterSeconds()));
+            return;
+        }
+        Reply reply = Reply.to(ask, b, sequence);
+        String id = "local-" + sequence;
+        Runnable respond = ask.stream()
+                ? () -> stream(req, new ArrayDeque<>(format.events(reply, id, ask)), b)
+                : () -> json(req.response(), 200, format.response(reply, id));
         if (b.latencyMs() > 0) {
             vertx.setTimer(b.latencyMs(), t -> respond.run());
         } else {
@@ -171,43 +191,30 @@ public final class LocalUpstream implements AutoCloseable {
         }
     }
 
-    private static boolean includeUsage(JsonObject request) {
-        JsonObject options = request.getJsonObject("stream_options");
-        return options != null && options.getBoolean("include_usage", false);
+    private static void reject(HttpServerRequest req, WireFormat format, int status, String message, int retryAfter) {
+        if (retryAfter > 0 && format.retryAfterHeader(status)) {
+            req.response().putHeader("retry-after", String.valueOf(retryAfter));
+        }
+        json(req.response(), status, format.error(status, message, retryAfter));
     }
 
-    private synchronized void remember(JsonObject body, String authorization) {
+    private synchronized void remember(HttpServerRequest req, JsonObject body) {
         if (recent.size() == KEPT_REQUESTS) {
             recent.removeFirst();
         }
-        recent.addLast(new JsonObject().put("body", body).put("authorization", authorization));
+        JsonObject headers = new JsonObject();
+        for (String name : List.of("x-api-key", "anthropic-version", "x-goog-api-key", "accept")) {
+            if (req.getHeader(name) != null) {
+                headers.put(name, req.getHeader(name));
+            }
+        }
+        recent.addLast(new JsonObject().put("path", req.uri()).put("body", body)
+                .put("authorization", req.getHeader("authorization")).put("headers", headers));
     }
 
-    private static JsonObject completion(String id, long created, String model, String answer, JsonObject usage) {
-        JsonObject message = new JsonObject().put("role", "assistant").put("content", answer);
-        return new JsonObject().put("id", id).put("object", "chat.completion").put("created", created)
-                .put("model", model)
-                .put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("message", message)
-                        .put("finish_reason", "stop")))
-                .put("usage", usage);
-    }
-
-    private void stream(HttpServerRequest req, String id, long created, String model, String answer,
-                        JsonObject usage, UpstreamBehaviour b, boolean includeUsage) {
-        HttpServerResponse response = req.response();
-        response.setStatusCode(200).putHeader("content-type", "text/event-stream")
+    private void stream(HttpServerRequest req, Deque<String> events, UpstreamBehaviour b) {
+        req.response().setStatusCode(200).putHeader("content-type", "text/event-stream")
                 .putHeader("cache-control", "no-cache").setChunked(true);
-        Deque<String> events = new ArrayDeque<>();
-        events.add(chunk(id, created, model, new JsonObject().put("role", "assistant").put("content", ""), null));
-        for (String piece : pieces(answer)) {
-            events.add(chunk(id, created, model, new JsonObject().put("content", piece), null));
-        }
-        events.add(chunk(id, created, model, new JsonObject(), "stop"));
-        if (includeUsage) {
-            events.add(new JsonObject().put("id", id).put("object", "chat.completion.chunk").put("created", created)
-                    .put("model", model).put("choices", new JsonArray()).put("usage", usage).encode());
-        }
-        events.add("[DONE]");
         if (b.cutAfterChunks() >= 0) {
             while (events.size() > b.cutAfterChunks()) {
                 events.removeLast();
@@ -224,29 +231,21 @@ public final class LocalUpstream implements AutoCloseable {
         }
         if (chunkDelayMs <= 0 && !events.contains(CUT)) {
             StringBuilder all = new StringBuilder();
-            events.forEach(e -> all.append("data: ").append(e).append("\n\n"));
+            events.forEach(all::append);
             response.end(all.toString());
             return;
         }
         String next = events.removeFirst();
         if (next == CUT) {
-            req.connection().close(); // the connection drops mid-answer: no [DONE], no clean end
+            req.connection().close(); // the connection drops mid-answer: no clean end
             return;
         }
-        Future<Void> written = response.write("data: " + next + "\n\n");
+        Future<Void> written = response.write(next);
         if (events.isEmpty()) {
             written.onComplete(r -> response.end());
         } else {
             vertx.setTimer(Math.max(1, chunkDelayMs), t -> sendEvents(req, events, chunkDelayMs));
         }
-    }
-
-    private static String chunk(String id, long created, String model, JsonObject delta, String finishReason) {
-        return new JsonObject().put("id", id).put("object", "chat.completion.chunk").put("created", created)
-                .put("model", model)
-                .put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("delta", delta)
-                        .put("finish_reason", finishReason)))
-                .encode();
     }
 
     /** The answer split into word-sized deltas that concatenate back to it exactly. */
@@ -260,27 +259,6 @@ public final class LocalUpstream implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    private static String lastUserContent(JsonArray messages) {
-        for (int i = messages.size() - 1; i >= 0; i--) {
-            Object m = messages.getValue(i);
-            if (m instanceof JsonObject msg && "user".equals(msg.getString("role"))) {
-                Object content = msg.getValue("content");
-                return content instanceof String s ? s : String.valueOf(content);
-            }
-        }
-        return "";
-    }
-
-    private static int promptWords(JsonArray messages) {
-        int n = 0;
-        for (Object m : messages) {
-            if (m instanceof JsonObject msg && msg.getValue("content") instanceof String s) {
-                n += words(s) + 3; // per-message overhead, as OpenAI's tokenizer accounting adds
-            }
-        }
-        return n;
     }
 
     static int words(String s) {

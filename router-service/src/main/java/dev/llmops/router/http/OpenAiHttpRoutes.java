@@ -105,6 +105,11 @@ public class OpenAiHttpRoutes {
             }
             if (event.hasFinal()) {
                 ChatResponse r = event.getFinal();
+                if (r.getToolCallsCount() > 0) {
+                    // each call whole in one delta (id, name and all its arguments): valid for OpenAI's clients
+                    sse(response, OpenAiJson.chunk(id, created, model, new JsonObject()
+                            .put("tool_calls", OpenAiJson.toolCalls(r.getToolCallsList(), true)), null));
+                }
                 sse(response, OpenAiJson.chunk(id, created, r.getModel().isEmpty() ? model : r.getModel(),
                         new JsonObject(), FinishReasons.toOpenAi(r.getFinishReason()))
                         .put("llmops", OpenAiJson.extension(r)));

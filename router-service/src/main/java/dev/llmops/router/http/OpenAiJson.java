@@ -12,9 +12,13 @@ import llmops.common.v1.ResponseFormat;
 import llmops.common.v1.ResponseFormatType;
 import llmops.common.v1.Role;
 import llmops.common.v1.TokenUsage;
+import llmops.common.v1.ToolCall;
 import llmops.router.v1.ChatRequest;
 import llmops.router.v1.ChatResponse;
 import llmops.router.v1.GuardrailSummary;
+import llmops.router.v1.Tool;
+import llmops.router.v1.ToolChoice;
+import llmops.router.v1.ToolChoiceMode;
 
 /** OpenAI's chat-completions JSON and our proto messages, both ways. Every parse error names the field to fix. */
 public final class OpenAiJson {
@@ -37,9 +41,10 @@ public final class OpenAiJson {
         for (int i = 0; i < array.size(); i++) {
             request.addMessages(message(array.getValue(i), i));
         }
-        if (body.containsKey("tools") || body.containsKey("functions")) {
-            throw invalid("'tools' are not supported by this router version yet; send the request without them");
+        if (body.containsKey("functions") || body.containsKey("function_call")) {
+            throw invalid("'functions' and 'function_call' are OpenAI's deprecated form: send 'tools' and 'tool_choice'");
         }
+        tools(body, request);
         Object n = body.getValue("n");
         if (n != null && !(n instanceof Number num && num.intValue() == 1)) {
             throw invalid("only 'n': 1 is supported");
@@ -81,7 +86,120 @@ public final class OpenAiJson {
         if (m.getValue("name") instanceof String name) {
             b.setName(name);
         }
+        Object calls = m.getValue("tool_calls");
+        if (calls != null) {
+            if (!(calls instanceof JsonArray list)) {
+                throw invalid(where + ".tool_calls must be an array");
+            }
+            for (int i = 0; i < list.size(); i++) {
+                b.addToolCalls(toolCall(list.getValue(i), where + ".tool_calls[" + i + "]"));
+            }
+        }
+        Object callId = m.getValue("tool_call_id");
+        if (callId != null) {
+            if (!(callId instanceof String id)) {
+                throw invalid(where + ".tool_call_id must be a string");
+            }
+            b.setToolCallId(id);
+        }
         return b.build();
+    }
+
+    private static ToolCall toolCall(Object value, String where) {
+        if (!(value instanceof JsonObject c) || !(c.getValue("function") instanceof JsonObject f)
+                || !(f.getValue("name") instanceof String name)) {
+            throw invalid(where + " must be {\"id\", \"type\": \"function\", \"function\": {\"name\", \"arguments\"}}");
+        }
+        if (!(c.getValue("id") instanceof String id)) {
+            throw invalid(where + ".id must be a string");
+        }
+        Object arguments = f.getValue("arguments");
+        if (arguments != null && !(arguments instanceof String)) {
+            throw invalid(where + ".function.arguments must be a string (JSON text)");
+        }
+        return ToolCall.newBuilder().setId(id).setName(name).setArguments(arguments == null ? "" : (String) arguments)
+                .build();
+    }
+
+    /** OpenAI's {@code tools} (functions only), {@code tool_choice} and {@code parallel_tool_calls}. */
+    private static void tools(JsonObject body, ChatRequest.Builder request) {
+        Object tools = body.getValue("tools");
+        if (tools != null) {
+            if (!(tools instanceof JsonArray list)) {
+                throw invalid("'tools' must be an array of {\"type\": \"function\", \"function\": {...}}");
+            }
+            for (int i = 0; i < list.size(); i++) {
+                String where = "tools[" + i + "]";
+                if (!(list.getValue(i) instanceof JsonObject t) || !"function".equals(t.getValue("type"))
+                        || !(t.getValue("function") instanceof JsonObject f)) {
+                    throw invalid(where + " must be {\"type\": \"function\", \"function\": {\"name\", \"parameters\"}}; "
+                            + "only function tools are supported");
+                }
+                if (!(f.getValue("name") instanceof String name)) {
+                    throw invalid(where + ".function.name must be a string");
+                }
+                Tool.Builder tool = Tool.newBuilder().setName(name);
+                if (f.getValue("description") != null) {
+                    if (!(f.getValue("description") instanceof String d)) {
+                        throw invalid(where + ".function.description must be a string");
+                    }
+                    tool.setDescription(d);
+                }
+                if (f.getValue("parameters") != null) {
+                    if (!(f.getValue("parameters") instanceof JsonObject schema)) {
+                        throw invalid(where + ".function.parameters must be a JSON Schema object");
+                    }
+                    tool.setParametersJsonSchema(schema.encode());
+                }
+                if (f.getValue("strict") != null) {
+                    if (!(f.getValue("strict") instanceof Boolean strict)) {
+                        throw invalid(where + ".function.strict must be true or false");
+                    }
+                    tool.setStrict(strict);
+                }
+                request.addTools(tool);
+            }
+        }
+        Object choice = body.getValue("tool_choice");
+        if (choice instanceof String mode) {
+            ToolChoiceMode m = switch (mode) {
+                case "auto" -> ToolChoiceMode.TOOL_CHOICE_MODE_AUTO;
+                case "none" -> ToolChoiceMode.TOOL_CHOICE_MODE_NONE;
+                case "required" -> ToolChoiceMode.TOOL_CHOICE_MODE_REQUIRED;
+                default -> throw invalid("'tool_choice' must be auto, none, required or {\"type\": \"function\", ...}");
+            };
+            request.setToolChoice(ToolChoice.newBuilder().setMode(m));
+        } else if (choice instanceof JsonObject c) {
+            if (!(c.getValue("function") instanceof JsonObject f) || !(f.getValue("name") instanceof String name)) {
+                throw invalid("'tool_choice' must be {\"type\": \"function\", \"function\": {\"name\": ...}}");
+            }
+            request.setToolChoice(ToolChoice.newBuilder().setMode(ToolChoiceMode.TOOL_CHOICE_MODE_FUNCTION)
+                    .setFunctionName(name));
+        } else if (choice != null) {
+            throw invalid("'tool_choice' must be a string or an object");
+        }
+        Object parallel = body.getValue("parallel_tool_calls");
+        if (parallel != null) {
+            if (!(parallel instanceof Boolean p)) {
+                throw invalid("'parallel_tool_calls' must be true or false");
+            }
+            request.setParallelToolCalls(p);
+        }
+    }
+
+    /** Tool calls in OpenAI's message shape; with {@code index} for stream deltas. */
+    public static JsonArray toolCalls(java.util.List<ToolCall> calls, boolean withIndex) {
+        JsonArray out = new JsonArray();
+        for (int i = 0; i < calls.size(); i++) {
+            ToolCall c = calls.get(i);
+            JsonObject call = new JsonObject();
+            if (withIndex) {
+                call.put("index", i);
+            }
+            out.add(call.put("id", c.getId()).put("type", "function").put("function",
+                    new JsonObject().put("name", c.getName()).put("arguments", c.getArguments())));
+        }
+        return out;
     }
 
     private static String content(Object content, String where) {
@@ -167,6 +285,10 @@ public final class OpenAiJson {
 
     public static JsonObject completion(ChatResponse r, long created) {
         JsonObject message = new JsonObject().put("role", "assistant").put("content", r.getContent());
+        if (r.getToolCallsCount() > 0) {
+            message.put("content", r.getContent().isEmpty() ? null : r.getContent()); // as OpenAI: null beside calls
+            message.put("tool_calls", toolCalls(r.getToolCallsList(), false));
+        }
         return new JsonObject().put("id", "chatcmpl-" + r.getRequestId()).put("object", "chat.completion")
                 .put("created", created).put("model", r.getModel())
                 .put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("message", message)

@@ -3,6 +3,7 @@ package dev.llmops.router.pipeline;
 import dev.llmops.router.ChatExchange;
 import dev.llmops.router.ChatResult;
 import dev.llmops.router.client.CacheClient;
+import dev.llmops.router.provider.ToolRules;
 import io.smallrye.mutiny.Uni;
 import llmops.cache.v1.CacheQuery;
 import llmops.cache.v1.CachedAnswer;
@@ -25,6 +26,10 @@ public final class CacheStep implements ChatStep {
 
     @Override
     public Uni<ChatResult> before(ChatExchange ex) {
+        if (ToolRules.usesTools(ex.request())) {
+            // the cache key holds role, name and content only: tools and tool calls would collide
+            return Uni.createFrom().nullItem();
+        }
         return cache.lookup(LookupRequest.newBuilder().setQuery(query(ex)).build()).map(found -> {
             if (!found.getHit()) {
                 return null;
@@ -38,7 +43,7 @@ public final class CacheStep implements ChatStep {
     @Override
     public Uni<Void> after(ChatExchange ex) {
         ChatResult answer = ex.result();
-        boolean storable = ex.failure() == null && ex.providerResult() != null && !ex.cacheHit()
+        boolean storable = !ToolRules.usesTools(ex.request()) && ex.failure() == null && ex.providerResult() != null && !ex.cacheHit()
                 && ex.outputAction() == Action.ACTION_ALLOW && answer != null && !answer.content().isEmpty();
         if (storable) {
             cache.store(StoreRequest.newBuilder().setQuery(query(ex)).setTtlSeconds(ttlSeconds)

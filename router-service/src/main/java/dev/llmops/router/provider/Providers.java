@@ -19,9 +19,19 @@ import java.util.function.Consumer;
 public class Providers {
     private final Map<String, ProviderAdapter> adapters;
 
+    @jakarta.inject.Inject
     public Providers(Vertx vertx, RouterConfig config) {
+        this(vertx, config.defaultMaxTokens());
+    }
+
+    /** Outside CDI (tests): Anthropic's required max_tokens defaults to 1024, the router's default. */
+    public Providers(Vertx vertx) {
+        this(vertx, 1024);
+    }
+
+    private Providers(Vertx vertx, int defaultMaxTokens) {
         Map<String, ProviderAdapter> byFormat = new TreeMap<>();
-        all(new UpstreamHttp(vertx), config.defaultMaxTokens()).forEach(a -> byFormat.put(a.wireFormat(), a));
+        all(new UpstreamHttp(vertx), defaultMaxTokens).forEach(a -> byFormat.put(a.wireFormat(), a));
         this.adapters = Map.copyOf(byFormat);
     }
 

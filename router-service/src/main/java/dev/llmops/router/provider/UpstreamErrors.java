@@ -23,6 +23,10 @@ public final class UpstreamErrors {
     public static final Metadata.Key<String> RETRY_AFTER_MS =
             Metadata.Key.of("llmops-retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
 
+    /** The failure's kind in route config words (429, 5xx, timeout, connect, bad-response, 4xx), for fallbacks. */
+    public static final Metadata.Key<String> KIND =
+            Metadata.Key.of("llmops-upstream-error", Metadata.ASCII_STRING_MARSHALLER);
+
     private UpstreamErrors() {
     }
 
@@ -35,6 +39,16 @@ public final class UpstreamErrors {
     public static StatusRuntimeException http(String upstream, int httpStatus, String message, long retryAfterMs) {
         String detail = upstream + " answered HTTP " + httpStatus + (message.isEmpty() ? "" : ": " + message);
         Status status;
+        String kind;
+        if (httpStatus == 429) {
+            kind = "429";
+        } else if (httpStatus == 400 || httpStatus == 404 || httpStatus == 413 || httpStatus == 422) {
+            kind = "4xx";
+        } else if (httpStatus == 408 || httpStatus == 504) {
+            kind = "timeout";
+        } else {
+            kind = "5xx"; // 5xx, 529, and a refused credential: the upstream cannot serve us now
+        }
         if (httpStatus == 429) {
             status = Status.RESOURCE_EXHAUSTED.withDescription(detail + (retryAfterMs < 0 ? ""
                     : " (retry after " + seconds(retryAfterMs) + " s)"));
@@ -48,18 +62,18 @@ public final class UpstreamErrors {
             status = Status.UNAVAILABLE.withDescription(detail + (retryAfterMs < 0 ? ""
                     : " (retry after " + seconds(retryAfterMs) + " s)"));
         }
-        return withRetryAfter(status, retryAfterMs);
+        return failure(status, kind, retryAfterMs);
     }
 
     /** A failure the upstream reported inside a stream that had started (its HTTP status was 200). */
     public static StatusRuntimeException midStream(String upstream, String message) {
-        return Status.UNAVAILABLE.withDescription(upstream + " failed mid-stream: " + message).asRuntimeException();
+        return failure(Status.UNAVAILABLE.withDescription(upstream + " failed mid-stream: " + message), "5xx", -1);
     }
 
     public static StatusRuntimeException unreadable(String upstream, String what, String text) {
         String start = text == null ? "" : text.length() > 120 ? text.substring(0, 120) + "..." : text;
-        return Status.INTERNAL.withDescription(upstream + " sent " + what + (start.isEmpty() ? "" : ": " + start))
-                .asRuntimeException();
+        return failure(Status.INTERNAL.withDescription(upstream + " sent " + what + (start.isEmpty() ? "" : ": " + start)),
+                "bad-response", -1);
     }
 
     /** A transport failure: refused connection, reset, or the call's deadline. */
@@ -69,14 +83,14 @@ public final class UpstreamErrors {
         }
         if (cause instanceof TimeoutException || cause instanceof io.netty.handler.timeout.TimeoutException
                 || String.valueOf(cause.getMessage()).contains("timeout")) {
-            return Status.DEADLINE_EXCEEDED.withDescription(upstream + " did not answer in time: " + cause.getMessage())
-                    .asRuntimeException();
+            return failure(Status.DEADLINE_EXCEEDED.withDescription(upstream + " did not answer in time: "
+                    + cause.getMessage()), "timeout", -1);
         }
         if (cause instanceof ConnectException) {
-            return Status.UNAVAILABLE.withDescription(upstream + " refused the connection: " + cause.getMessage())
-                    .asRuntimeException();
+            return failure(Status.UNAVAILABLE.withDescription(upstream + " refused the connection: " + cause.getMessage()),
+                    "connect", -1);
         }
-        return Status.UNAVAILABLE.withDescription(upstream + " failed: " + cause).asRuntimeException();
+        return failure(Status.UNAVAILABLE.withDescription(upstream + " failed: " + cause), "5xx", -1);
     }
 
     /** The retry delay an upstream asked for, when the failure carries one. */
@@ -130,13 +144,20 @@ public final class UpstreamErrors {
         return flat.length() > 200 ? flat.substring(0, 200) + "..." : flat;
     }
 
-    private static StatusRuntimeException withRetryAfter(Status status, long retryAfterMs) {
-        if (retryAfterMs < 0) {
-            return status.asRuntimeException();
-        }
+    /** A status with its kind, and its retry delay when known, as trailers (read by routing's fallbacks). */
+    public static StatusRuntimeException failure(Status status, String kind, long retryAfterMs) {
         Metadata trailers = new Metadata();
-        trailers.put(RETRY_AFTER_MS, Long.toString(retryAfterMs));
+        trailers.put(KIND, kind);
+        if (retryAfterMs >= 0) {
+            trailers.put(RETRY_AFTER_MS, Long.toString(retryAfterMs));
+        }
         return status.asRuntimeException(trailers);
+    }
+
+    /** The kind trailer of a failure, or null. */
+    public static String kind(Throwable failure) {
+        Metadata trailers = Status.trailersFromThrowable(failure);
+        return trailers == null ? null : trailers.get(KIND);
     }
 
     private static String seconds(long ms) {

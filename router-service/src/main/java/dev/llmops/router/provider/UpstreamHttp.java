@@ -132,8 +132,8 @@ public final class UpstreamHttp {
                 if (outcome.failure == null && !decoder.complete()) {
                     outcome.failure = deadline.expired
                             ? transportFailure(call, deadline, null)
-                            : io.grpc.Status.UNAVAILABLE.withDescription(upstream
-                                    + " ended the stream before the answer was complete").asRuntimeException();
+                            : UpstreamErrors.failure(io.grpc.Status.UNAVAILABLE.withDescription(upstream
+                                    + " ended the stream before the answer was complete"), "5xx", -1);
                 }
                 if (outcome.failure != null) {
                     outcome.end(em, null);

@@ -31,8 +31,14 @@ public final class RouteExecutor {
         Uni<ChatResult> call(ProviderCall call, Consumer<String> deltas);
     }
 
-    /** What goes upstream, whichever target serves it. */
-    public record ChatCall(List<ChatMessage> messages, GenerationParameters parameters, String user) {
+    /** What goes upstream, whichever target serves it (tools as in {@link ProviderCall}). */
+    public record ChatCall(List<ChatMessage> messages, GenerationParameters parameters, String user,
+                           List<llmops.router.v1.Tool> tools, llmops.router.v1.ToolChoice toolChoice,
+                           Boolean parallelToolCalls) {
+
+        public ChatCall(List<ChatMessage> messages, GenerationParameters parameters, String user) {
+            this(messages, parameters, user, List.of(), null, null);
+        }
     }
 
     private static final int MAX_DETAIL = 300;
@@ -124,7 +130,8 @@ public final class RouteExecutor {
             long start = System.nanoTime();
             Uni<ChatResult> answer;
             try {
-                answer = upstream.call(new ProviderCall(d.route(), call.messages(), call.parameters(), call.user()),
+                answer = upstream.call(new ProviderCall(d.route(), call.messages(), call.parameters(), call.user(),
+                                call.tools(), call.toolChoice(), call.parallelToolCalls()),
                         deltas == null ? null : piece -> {
                             streamed = true;
                             deltas.accept(piece);

@@ -47,6 +47,7 @@ final class ChatRequestValidator {
                 throw invalid("'response_format.json_schema' must be a JSON object (the schema)");
             }
         }
+        dev.llmops.router.provider.ToolRules.validate(request);
         if (request.getTagsCount() > MAX_TAGS) {
             throw invalid("at most " + MAX_TAGS + " tags, got " + request.getTagsCount());
         }

@@ -116,8 +116,10 @@ public class RoutingService {
 
     /** The route's fallback chain; the exchange learns which target served (settle and usage use it). */
     private Uni<ChatResult> callUpstream(ChatExchange ex, java.util.function.Consumer<String> deltas) {
-        return executor.execute(ex.plan(), new RouteExecutor.ChatCall(ex.messages(), ex.request().getParameters(),
-                ex.request().getUser()), deltas, d -> ex.served(d.route()));
+        ChatRequest r = ex.request();
+        return executor.execute(ex.plan(), new RouteExecutor.ChatCall(ex.messages(), r.getParameters(), r.getUser(),
+                r.getToolsList(), r.getToolChoice(), r.hasParallelToolCalls() ? r.getParallelToolCalls() : null),
+                deltas, d -> ex.served(d.route()));
     }
 
     private static ChatResponse response(ChatExchange ex, ChatResult result) {
@@ -130,6 +132,7 @@ public class RoutingService {
                 .setModel(result.model())
                 .setCacheHit(ex.cacheHit())
                 .setGuardrail(GuardrailSummaries.of(ex))
+                .addAllToolCalls(result.toolCalls())
                 .build();
     }
 }

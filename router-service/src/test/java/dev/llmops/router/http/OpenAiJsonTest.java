@@ -10,7 +10,11 @@ import io.grpc.StatusRuntimeException;
 import io.vertx.core.json.JsonObject;
 import llmops.common.v1.ResponseFormatType;
 import llmops.common.v1.Role;
+import llmops.common.v1.ToolCall;
 import llmops.router.v1.ChatRequest;
+import llmops.router.v1.ChatResponse;
+import llmops.router.v1.FinishReason;
+import llmops.router.v1.ToolChoiceMode;
 import org.junit.jupiter.api.Test;
 
 class OpenAiJsonTest {
@@ -71,5 +75,62 @@ class OpenAiJsonTest {
         assertTrue(invalid("{\"model\": 5, \"messages\": []}").contains("'model' must be a string"));
         assertTrue(invalid("{\"model\": \"m\", \"n\": 3, \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}")
                 .contains("n"));
+    }
+
+    @Test
+    void toolsToolChoiceAndToolMessagesPassThrough() {
+        ChatRequest r = OpenAiJson.parse(new JsonObject("""
+                {"model": "m", "parallel_tool_calls": false,
+                 "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather",
+                            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}, "strict": true}}],
+                 "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+                 "messages": [{"role": "user", "content": "weather in Oslo?"},
+                              {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+                                 "function": {"name": "get_weather", "arguments": "{\\"city\\":\\"Oslo\\"}"}}]},
+                              {"role": "tool", "tool_call_id": "call_1", "content": "-3C"}]}""")).request();
+        assertEquals("get_weather", r.getTools(0).getName());
+        assertEquals("Weather", r.getTools(0).getDescription());
+        assertEquals("object", new JsonObject(r.getTools(0).getParametersJsonSchema()).getString("type"));
+        assertTrue(r.getTools(0).getStrict());
+        assertEquals(ToolChoiceMode.TOOL_CHOICE_MODE_FUNCTION, r.getToolChoice().getMode());
+        assertEquals("get_weather", r.getToolChoice().getFunctionName());
+        assertFalse(r.getParallelToolCalls());
+        assertEquals("", r.getMessages(1).getContent());
+        assertEquals("call_1", r.getMessages(1).getToolCalls(0).getId());
+        assertEquals("{\"city\":\"Oslo\"}", r.getMessages(1).getToolCalls(0).getArguments());
+        assertEquals("call_1", r.getMessages(2).getToolCallId());
+        assertEquals(ToolChoiceMode.TOOL_CHOICE_MODE_REQUIRED, OpenAiJson.parse(new JsonObject("""
+                {"model": "m", "tool_choice": "required", "tools": [{"type": "function", "function": {"name": "f"}}],
+                 "messages": [{"role": "user", "content": "x"}]}""")).request().getToolChoice().getMode());
+    }
+
+    @Test
+    void malformedToolsAreNamed() {
+        assertTrue(invalid("{\"model\": \"m\", \"functions\": [], \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}")
+                .contains("'tools'"));
+        assertTrue(invalid("{\"model\": \"m\", \"tools\": [{\"type\": \"code_interpreter\"}], \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}")
+                .contains("tools[0]"));
+        assertTrue(invalid("{\"model\": \"m\", \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"parameters\": 3}}], \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}")
+                .contains("tools[0].function.parameters"));
+        assertTrue(invalid("{\"model\": \"m\", \"tool_choice\": \"always\", \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}")
+                .contains("'tool_choice'"));
+        assertTrue(invalid("{\"model\": \"m\", \"messages\": [{\"role\": \"assistant\", \"tool_calls\": [{\"id\": \"c\", \"function\": {\"name\": \"f\", \"arguments\": {}}}]}]}")
+                .contains("messages[0].tool_calls[0].function.arguments"));
+    }
+
+    @Test
+    void aToolCallAnswerHasNullContentAndTheCallsInOpenAiShape() {
+        ChatResponse r = ChatResponse.newBuilder().setRequestId("r1").setModel("m")
+                .setFinishReason(FinishReason.FINISH_REASON_TOOL_CALLS)
+                .addToolCalls(ToolCall.newBuilder().setId("call_9").setName("get_weather").setArguments("{\"city\":\"Oslo\"}"))
+                .build();
+        JsonObject message = OpenAiJson.completion(r, 0).getJsonArray("choices").getJsonObject(0).getJsonObject("message");
+        assertTrue(message.containsKey("content") && message.getValue("content") == null);
+        JsonObject call = message.getJsonArray("tool_calls").getJsonObject(0);
+        assertEquals("call_9", call.getString("id"));
+        assertEquals("function", call.getString("type"));
+        assertEquals("get_weather", call.getJsonObject("function").getString("name"));
+        assertEquals("{\"city\":\"Oslo\"}", call.getJsonObject("function").getString("arguments"));
+        assertEquals("tool_calls", OpenAiJson.completion(r, 0).getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
     }
 }

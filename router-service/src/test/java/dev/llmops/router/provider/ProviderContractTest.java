@@ -273,11 +273,13 @@ public abstract class ProviderContractTest {
         int[] statuses = {400, 401, 429, 500, 503};
         Status.Code[] codes = {Status.Code.INVALID_ARGUMENT, Status.Code.UNAVAILABLE, Status.Code.RESOURCE_EXHAUSTED,
                                Status.Code.UNAVAILABLE, Status.Code.UNAVAILABLE};
+        String[] kinds = {"4xx", "5xx", "429", "5xx", "5xx"};
         for (int i = 0; i < statuses.length; i++) {
             behave(new JsonObject().put("error_rate", 1.0).put("error_status", statuses[i]));
             for (boolean stream : new boolean[] {false, true}) {
                 StatusRuntimeException e = failure(stream ? adapter().stream(call(), d -> { }) : adapter().complete(call()));
                 assertEquals(codes[i], e.getStatus().getCode(), "HTTP " + statuses[i] + " stream=" + stream);
+                assertEquals(kinds[i], UpstreamErrors.kind(e), "HTTP " + statuses[i] + " stream=" + stream);
                 assertTrue(e.getStatus().getDescription().contains("HTTP " + statuses[i])
                         && e.getStatus().getDescription().contains("injected upstream error"), e.getStatus().getDescription());
             }
@@ -311,6 +313,7 @@ public abstract class ProviderContractTest {
         behave(new JsonObject().put("latency_ms", 2000));
         ProviderCall hurried = call(route(Duration.ofMillis(200)));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, failure(adapter().complete(hurried)).getStatus().getCode());
+        assertEquals("timeout", UpstreamErrors.kind(failure(adapter().complete(hurried))));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, failure(adapter().stream(hurried, d -> { })).getStatus().getCode());
     }
 
@@ -329,6 +332,7 @@ public abstract class ProviderContractTest {
         scenario(Scenario.REFUSED);
         Route nowhere = new Route("down", adapter().wireFormat(), "http://127.0.0.1:1/v1", "m", "", Duration.ofSeconds(2));
         assertEquals(Status.Code.UNAVAILABLE, failure(adapter().complete(call(nowhere))).getStatus().getCode());
+        assertEquals("connect", UpstreamErrors.kind(failure(adapter().complete(call(nowhere)))));
         assertEquals(Status.Code.UNAVAILABLE, failure(adapter().stream(call(nowhere), d -> { })).getStatus().getCode());
     }
 
@@ -340,6 +344,7 @@ public abstract class ProviderContractTest {
         List<String> deltas = new ArrayList<>();
         StatusRuntimeException e = failure(adapter().stream(call(), deltas::add));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertEquals("5xx", UpstreamErrors.kind(e));
         assertEquals("one two", String.join("", deltas));
     }
 }

@@ -19,6 +19,11 @@ public final class OpenAiAdapter implements ProviderAdapter {
         this.http = http;
     }
 
+    /** With its own HTTP client (tests, tools). */
+    public OpenAiAdapter(io.vertx.core.Vertx vertx) {
+        this(new UpstreamHttp(vertx));
+    }
+
     @Override
     public String wireFormat() {
         return "openai";

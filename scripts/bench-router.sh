@@ -3,7 +3,8 @@
 #   direct to the upstream | our router, pass-through (key, route, provider) | our router, full pipeline
 #   (rule-based guardrails in and out, exact cache, budget reserve/settle, usage event) | Portkey's open-source
 #   gateway (@portkey-ai/gateway from npm, custom-host header)
-# at fixed rates (open loop, latency from each request's intended start) and at saturation (16 in flight).
+# at fixed rates (open loop, latency from each request's intended start) and at saturation (16 in flight, against
+# a second upstream with no latency).
 # Prints a Markdown table. Everything listens on 127.0.0.1; all processes are stopped at the end.
 #   UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (5s)  BENCH_JAVA (java)  PORTKEY_VERSION (1.15.2)
 set -euo pipefail
@@ -53,11 +54,15 @@ svc_args() { # name port
 router_args() { # port steps
   echo "$(svc_args router-$1 $1) -Dquarkus.grpc.clients.guardrail.port=18091 -Dquarkus.grpc.clients.cache.port=18092
     -Dquarkus.grpc.clients.cost.port=18093 -Dllmops.router.keys.bench.sha256=$KEY_SHA -Dllmops.router.keys.bench.tenant=bench
-    -Dllmops.router.routes.local-echo.base-url=http://127.0.0.1:18099/v1 -Dllmops.router.steps=$2"
+    -Dllmops.router.routes.local-echo.base-url=http://127.0.0.1:18099/v1 -Dllmops.router.steps=$2
+    -Dllmops.router.routes.local-echo-fast.base-url=http://127.0.0.1:18098/v1
+    -Dllmops.router.routes.local-echo-fast.upstream-model=local-echo"
 }
 upjar=$(ls tools/local-upstream/target/local-upstream-*-runner.jar | head -n 1)
 loadjar=$(ls tools/loadgen/target/loadgen-*-runner.jar | head -n 1)
 "$JAVA" -jar "$upjar" --port 18099 --latency-ms "$LAT" >"$OUT/upstream.log" 2>&1 & PIDS+=($!)
+# a second upstream that answers at once, for the saturation runs (otherwise its latency caps every target alike)
+"$JAVA" -jar "$upjar" --port 18098 >"$OUT/upstream-fast.log" 2>&1 & PIDS+=($!)
 # shellcheck disable=SC2046
 start guardrail 18091 guardrail-service/target/quarkus-app/quarkus-run.jar $(svc_args guardrail 18091)
 # shellcheck disable=SC2046
@@ -78,11 +83,14 @@ wait_ready() { # url
   echo "not ready: $1"; exit 1
 }
 wait_ready http://127.0.0.1:18099/v1/models
+wait_ready http://127.0.0.1:18098/v1/models
 for p in 18091 18092 18093 18081 18080; do wait_ready "http://127.0.0.1:$p/q/health/ready"; done
 wait_ready http://127.0.0.1:18787/
 
 AUTH="authorization: Bearer $KEY"
 PK=(--header "x-portkey-provider: openai" --header "x-portkey-custom-host: http://127.0.0.1:18099/v1"
+    --header "authorization: Bearer sk-upstream")
+PK_FAST=(--header "x-portkey-provider: openai" --header "x-portkey-custom-host: http://127.0.0.1:18098/v1"
     --header "authorization: Bearer sk-upstream")
 load() { # label url extra-args...
   local label=$1 url=$2; shift 2
@@ -102,10 +110,11 @@ load "router pass-through gRPC @1000/s" http://127.0.0.1:18081 --protocol grpc -
 load "direct @500/s" http://127.0.0.1:18099 --rate 500 --unique
 load "router full pipeline @500/s" http://127.0.0.1:18080 --rate 500 --unique --header "$AUTH"
 load "portkey @500/s" http://127.0.0.1:18787 --rate 500 --unique "${PK[@]}"
-load "direct, 16 in flight" http://127.0.0.1:18099 --concurrency 16 --unique
-load "router pass-through, 16 in flight" http://127.0.0.1:18081 --concurrency 16 --unique --header "$AUTH"
-load "router full pipeline, 16 in flight" http://127.0.0.1:18080 --concurrency 16 --unique --header "$AUTH"
-load "portkey, 16 in flight" http://127.0.0.1:18787 --concurrency 16 --unique "${PK[@]}"
+FAST=(--concurrency 16 --unique --model local-echo-fast)
+load "direct, 16 in flight" http://127.0.0.1:18098 "${FAST[@]}"
+load "router pass-through, 16 in flight" http://127.0.0.1:18081 "${FAST[@]}" --header "$AUTH"
+load "router full pipeline, 16 in flight" http://127.0.0.1:18080 "${FAST[@]}" --header "$AUTH"
+load "portkey, 16 in flight" http://127.0.0.1:18787 "${FAST[@]}" "${PK_FAST[@]}"
 
 echo
 echo "Upstream latency ${LAT} ms; $(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); measured $(date -u +%Y-%m-%d)."

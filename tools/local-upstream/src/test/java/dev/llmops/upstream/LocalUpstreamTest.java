@@ -126,4 +126,90 @@ class LocalUpstreamTest {
         assertEquals("a  b c", String.join("", LocalUpstream.pieces("a  b c")));
         assertEquals(List.of(), LocalUpstream.pieces(""));
     }
+
+    static HttpResponse<String> post(String path, JsonObject body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + upstream.port() + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonObject anthropic(JsonArray messages) {
+        return new JsonObject().put("model", "claude").put("max_tokens", 100).put("system", "be brief")
+                .put("messages", messages);
+    }
+
+    @Test
+    void anthropicAnswersInItsShapeWithCacheUsageExcludedFromInput() throws Exception {
+        upstream.behave(upstream.behaviour().with(new JsonObject().put("prompt_tokens", 100)
+                .put("cache_read_tokens", 60).put("cache_write_tokens", 10)));
+        HttpResponse<String> r = post("/v1/messages", anthropic(new JsonArray().add(new JsonObject()
+                .put("role", "user").put("content", "hi there"))), "anthropic-version", "2023-06-01", "x-api-key", "k");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject body = new JsonObject(r.body());
+        assertEquals("message", body.getString("type"));
+        assertEquals("Echo: hi there", body.getJsonArray("content").getJsonObject(0).getString("text"));
+        assertEquals("end_turn", body.getString("stop_reason"));
+        assertEquals(30, body.getJsonObject("usage").getInteger("input_tokens"));
+        assertEquals(60, body.getJsonObject("usage").getInteger("cache_read_input_tokens"));
+        assertEquals(10, body.getJsonObject("usage").getInteger("cache_creation_input_tokens"));
+    }
+
+    @Test
+    void anthropicRejectsWhatTheRealApiRejects() throws Exception {
+        JsonArray user = new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"));
+        HttpResponse<String> noVersion = post("/v1/messages", anthropic(user));
+        assertEquals(400, noVersion.statusCode());
+        assertEquals("invalid_request_error", new JsonObject(noVersion.body()).getJsonObject("error").getString("type"));
+        assertEquals(400, post("/v1/messages", anthropic(user).put("max_tokens", null), "anthropic-version", "v").statusCode());
+        assertEquals(400, post("/v1/messages", anthropic(new JsonArray().add(new JsonObject().put("role", "system")
+                .put("content", "x"))), "anthropic-version", "v").statusCode());
+        JsonArray orphanResult = new JsonArray().add(new JsonObject().put("role", "user").put("content", new JsonArray()
+                .add(new JsonObject().put("type", "tool_result").put("tool_use_id", "toolu_x").put("content", "1"))));
+        HttpResponse<String> r = post("/v1/messages", anthropic(orphanResult), "anthropic-version", "v");
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("tool_use_id"), r.body());
+        assertEquals(0, upstream.completions(), "rejected requests are not counted");
+    }
+
+    @Test
+    void geminiStreamsChunksAndReportsErrorsWithRetryInfo() throws Exception {
+        upstream.behave(upstream.behaviour().with(new JsonObject().put("answer", "one two")));
+        JsonObject request = new JsonObject().put("contents", new JsonArray().add(new JsonObject().put("role", "user")
+                .put("parts", new JsonArray().add(new JsonObject().put("text", "hi")))));
+        HttpResponse<String> r = post("/v1beta/models/gemini-x:streamGenerateContent?alt=sse", request);
+        assertEquals(200, r.statusCode(), r.body());
+        List<JsonObject> chunks = new ArrayList<>();
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("data: ")) {
+                chunks.add(new JsonObject(line.substring(6)));
+            }
+        }
+        assertEquals(3, chunks.size(), "two text chunks and the final one");
+        JsonObject last = chunks.get(2);
+        assertEquals("STOP", last.getJsonArray("candidates").getJsonObject(0).getString("finishReason"));
+        assertEquals(2, last.getJsonObject("usageMetadata").getInteger("candidatesTokenCount"));
+        upstream.behave(upstream.behaviour().with(new JsonObject().put("error_rate", 1.0).put("error_status", 429)
+                .put("retry_after_seconds", 7)));
+        HttpResponse<String> limited = post("/v1beta/models/gemini-x:generateContent", request);
+        assertEquals(429, limited.statusCode());
+        JsonObject error = new JsonObject(limited.body()).getJsonObject("error");
+        assertEquals("RESOURCE_EXHAUSTED", error.getString("status"));
+        assertEquals("7s", error.getJsonArray("details").getJsonObject(0).getString("retryDelay"));
+    }
+
+    @Test
+    void aForcedToolIsCalledInOpenAiShape() throws Exception {
+        JsonObject request = chat(false).put("tools", new JsonArray().add(new JsonObject().put("type", "function")
+                .put("function", new JsonObject().put("name", "lookup")))).put("tool_choice", "required");
+        JsonObject body = new JsonObject(post("/v1/chat/completions", request).body());
+        JsonObject choice = body.getJsonArray("choices").getJsonObject(0);
+        assertEquals("tool_calls", choice.getString("finish_reason"));
+        JsonObject call = choice.getJsonObject("message").getJsonArray("tool_calls").getJsonObject(0);
+        assertEquals("lookup", call.getJsonObject("function").getString("name"));
+        assertEquals("hello there world", new JsonObject(call.getJsonObject("function").getString("arguments"))
+                .getString("input"));
+    }
 }

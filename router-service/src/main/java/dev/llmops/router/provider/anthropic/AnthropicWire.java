@@ -18,7 +18,6 @@ import llmops.common.v1.Role;
 import llmops.common.v1.TokenUsage;
 import llmops.common.v1.ToolCall;
 import llmops.router.v1.Tool;
-import llmops.router.v1.ToolChoiceMode;
 
 /**
  * Anthropic Messages API wire types and converters ({@code POST {base}/messages}).
@@ -138,7 +137,7 @@ public final class AnthropicWire {
             choice = (choice == null ? new JsonObject().put("type", "auto") : choice)
                     .put("disable_parallel_tool_use", true);
         }
-        if (choice != null && (!tools.isEmpty() || call.toolChoice().getMode() == ToolChoiceMode.TOOL_CHOICE_MODE_NONE)) {
+        if (choice != null && !tools.isEmpty()) {
             body.put("tool_choice", choice);
         }
     }

@@ -67,7 +67,7 @@ public final class OpenAiWire {
             body.put("tools", tools);
         }
         Object choice = toolChoice(call.toolChoice());
-        if (choice != null) {
+        if (choice != null && !call.tools().isEmpty()) { // OpenAI refuses tool_choice without tools
             body.put("tool_choice", choice);
         }
         if (call.parallelToolCalls() != null && !call.tools().isEmpty()) {

@@ -1,5 +1,7 @@
 package dev.llmops.router;
 
+import dev.llmops.router.auth.ApiKeys;
+import dev.llmops.router.limits.RateLimiter;
 import dev.llmops.router.routing.RoutePlan;
 import java.util.List;
 import java.util.TreeSet;
@@ -33,6 +35,8 @@ public final class ChatExchange {
     private long costNanos;
     private RoutePlan plan;
     private Route served;
+    private ApiKeys.Principal principal;
+    private RateLimiter.Decision limitDecision;
 
     public ChatExchange(String requestId, Caller caller, ChatRequest request, Route route, boolean stream) {
         this.requestId = requestId;
@@ -168,5 +172,23 @@ public final class ChatExchange {
 
     public void costNanos(long nanos) {
         this.costNanos = nanos;
+    }
+
+    /** The authenticated key (its limits and allow-list), or null in tests that need none. */
+    public ApiKeys.Principal principal() {
+        return principal;
+    }
+
+    public void principal(ApiKeys.Principal key) {
+        this.principal = key;
+    }
+
+    /** Where the limit step charged this request, to correct its tokens afterwards. */
+    public RateLimiter.Decision limitDecision() {
+        return limitDecision;
+    }
+
+    public void limitDecision(RateLimiter.Decision decision) {
+        this.limitDecision = decision;
     }
 }

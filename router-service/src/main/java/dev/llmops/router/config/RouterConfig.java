@@ -41,6 +41,23 @@ public interface RouterConfig {
         String sha256();
 
         String tenant();
+
+        /** Carried to cost and guardrails as the tag {@code team}. */
+        Optional<String> team();
+
+        /** Model names the key may ask for; absent means every model. */
+        Optional<List<String>> models();
+
+        /** Requests per minute, 0 = unlimited. */
+        @WithDefault("0")
+        long rpm();
+
+        /** Tokens per minute, 0 = unlimited. */
+        @WithDefault("0")
+        long tpm();
+
+        /** The key's own tags, carried to cost and guardrails. */
+        Map<String, String> tags();
     }
 
     interface Route {

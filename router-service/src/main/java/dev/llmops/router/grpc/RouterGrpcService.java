@@ -1,6 +1,5 @@
 package dev.llmops.router.grpc;
 
-import dev.llmops.router.ChatExchange;
 import dev.llmops.router.auth.AuthorizationInterceptor;
 import dev.llmops.router.service.RoutingService;
 import io.grpc.Status;
@@ -24,13 +23,8 @@ public class RouterGrpcService extends MutinyRouterServiceGrpc.RouterServiceImpl
 
     @Override
     public Uni<ChatResponse> chat(ChatRequest request) {
-        ChatExchange exchange;
-        try {
-            exchange = routing.open(AuthorizationInterceptor.AUTHORIZATION.get(), request, false);
-        } catch (RuntimeException e) {
-            return Uni.createFrom().failure(e);
-        }
-        return routing.chat(exchange);
+        return routing.open(AuthorizationInterceptor.AUTHORIZATION.get(), request, false)
+                .onItem().transformToUni(routing::chat);
     }
 
     @Override
@@ -39,12 +33,7 @@ public class RouterGrpcService extends MutinyRouterServiceGrpc.RouterServiceImpl
             return Multi.createFrom().failure(Status.INVALID_ARGUMENT
                     .withDescription("'chat' is required: the ChatRequest to stream").asRuntimeException());
         }
-        ChatExchange exchange;
-        try {
-            exchange = routing.open(AuthorizationInterceptor.AUTHORIZATION.get(), request.getChat(), true);
-        } catch (RuntimeException e) {
-            return Multi.createFrom().failure(e);
-        }
-        return routing.chatStream(exchange);
+        return routing.open(AuthorizationInterceptor.AUTHORIZATION.get(), request.getChat(), true)
+                .onItem().transformToMulti(routing::chatStream);
     }
 }

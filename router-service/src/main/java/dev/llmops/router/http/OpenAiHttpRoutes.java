@@ -2,6 +2,7 @@ package dev.llmops.router.http;
 
 import dev.llmops.router.ChatExchange;
 import dev.llmops.router.auth.ApiKeys;
+import dev.llmops.router.limits.RetryInfos;
 import dev.llmops.router.service.FinishReasons;
 import dev.llmops.router.service.RoutingService;
 import io.grpc.Status;
@@ -39,24 +40,24 @@ public class OpenAiHttpRoutes {
     }
 
     private void models(RoutingContext ctx) {
-        try {
-            routing.authenticate(ctx.request().getHeader("authorization"));
-        } catch (RuntimeException e) {
-            error(ctx.response(), e);
-            return;
-        }
-        JsonArray data = new JsonArray();
-        routing.models().forEach(m -> data.add(new JsonObject().put("id", m).put("object", "model").put("created", 0)
-                .put("owned_by", "llmops")));
-        ctx.response().putHeader("content-type", "application/json")
-                .end(new JsonObject().put("object", "list").put("data", data).encode());
+        routing.authenticate(ctx.request().getHeader("authorization")).subscribe().with(principal -> {
+            JsonArray data = new JsonArray();
+            routing.models(principal).forEach(m -> data.add(new JsonObject().put("id", m).put("object", "model")
+                    .put("created", 0).put("owned_by", "llmops")));
+            ctx.response().putHeader("content-type", "application/json")
+                    .end(new JsonObject().put("object", "list").put("data", data).encode());
+        }, e -> error(ctx.response(), e));
     }
 
     private void chatCompletions(RoutingContext ctx) {
+        routing.authenticate(ctx.request().getHeader("authorization"))
+                .subscribe().with(principal -> chatCompletions(ctx, principal), e -> error(ctx.response(), e));
+    }
+
+    private void chatCompletions(RoutingContext ctx, ApiKeys.Principal principal) {
         OpenAiJson.Parsed parsed;
         ChatExchange exchange;
         try {
-            ApiKeys.Principal principal = routing.authenticate(ctx.request().getHeader("authorization"));
             parsed = OpenAiJson.parse(body(ctx));
             exchange = routing.open(principal, parsed.request(), parsed.stream());
         } catch (RuntimeException e) {
@@ -150,7 +151,8 @@ public class OpenAiHttpRoutes {
         }
         Status status = Status.fromThrowable(e);
         if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-            response.putHeader("retry-after", "1");
+            // the real wait when the error carries RetryInfo (rate limits do); 1 s otherwise
+            response.putHeader("retry-after", Long.toString(RetryInfos.retryAfterSeconds(e).orElse(1)));
         }
         response.setStatusCode(OpenAiErrors.httpStatus(status.getCode())).putHeader("content-type", "application/json")
                 .end(OpenAiErrors.body(e).encode());

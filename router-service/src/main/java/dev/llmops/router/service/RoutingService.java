@@ -9,6 +9,8 @@ import dev.llmops.router.client.CacheClient;
 import dev.llmops.router.client.CostClient;
 import dev.llmops.router.client.GuardrailClient;
 import dev.llmops.router.config.RouterConfig;
+import dev.llmops.router.limits.LimitStep;
+import dev.llmops.router.limits.RateLimiter;
 import dev.llmops.router.messaging.UsageEventPublisher;
 import dev.llmops.router.pipeline.BudgetStep;
 import dev.llmops.router.pipeline.CacheStep;
@@ -18,6 +20,7 @@ import dev.llmops.router.pipeline.OutputGuardStep;
 import dev.llmops.router.pipeline.UsageEventStep;
 import dev.llmops.router.routing.RouteExecutor;
 import dev.llmops.router.routing.RoutePlan;
+import io.grpc.Status;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -42,7 +45,7 @@ public class RoutingService {
 
     public RoutingService(ApiKeys apiKeys, RouteTable routes, RouteExecutor executor, RouterConfig config,
                           GuardrailClient guardrail, CacheClient cache, CostClient cost,
-                          UsageEventPublisher usageEvents) {
+                          UsageEventPublisher usageEvents, RateLimiter limiter) {
         this.apiKeys = apiKeys;
         this.routes = routes;
         this.executor = executor;
@@ -59,32 +62,44 @@ public class RoutingService {
                         + available.keySet());
             }
         }
-        // always in the order above, whatever the order of the list: each step relies on those before it
-        this.pipeline = new ChatPipeline(available.entrySet().stream()
-                .filter(e -> enabled.contains(e.getKey())).map(java.util.Map.Entry::getValue).toList());
+        // the key's rate limits come first and always (not a configurable step): a limited request costs nothing else;
+        // the others always in the order above, whatever the order of the list: each step relies on those before it
+        List<dev.llmops.router.pipeline.ChatStep> steps = new java.util.ArrayList<>();
+        steps.add(new LimitStep(limiter, config.defaultMaxTokens()));
+        available.entrySet().stream().filter(e -> enabled.contains(e.getKey())).forEach(e -> steps.add(e.getValue()));
+        this.pipeline = new ChatPipeline(steps);
     }
 
     /**
-     * Checks the key and the request and opens the exchange; throws UNAUTHENTICATED or INVALID_ARGUMENT before
-     * anything is spent.
+     * Checks the key and the request and opens the exchange; fails with UNAUTHENTICATED, PERMISSION_DENIED or
+     * INVALID_ARGUMENT before anything is spent.
      */
-    public ChatExchange open(String authorization, ChatRequest request, boolean stream) {
-        return open(authenticate(authorization), request, stream);
+    public Uni<ChatExchange> open(String authorization, ChatRequest request, boolean stream) {
+        return authenticate(authorization).map(principal -> open(principal, request, stream));
     }
 
     /** The principal of an {@code authorization} value, or UNAUTHENTICATED. */
-    public ApiKeys.Principal authenticate(String authorization) {
+    public Uni<ApiKeys.Principal> authenticate(String authorization) {
         return apiKeys.authenticate(authorization);
     }
 
     public ChatExchange open(ApiKeys.Principal principal, ChatRequest request, boolean stream) {
         ChatRequestValidator.validate(request);
         RoutePlan plan = routes.plan(request.getModel());
-        Caller caller = Caller.newBuilder().setTenantId(principal.tenantId()).setKeyId(principal.keyId())
-                .setUserId(request.getUser()).putAllTags(request.getTagsMap()).build();
-        ChatExchange ex = new ChatExchange(requestIds.generate().toString(), caller, RequestShaping.capMaxTokens(request,
-                plan.maxTokensCap()), plan.primary(), stream);
+        if (!principal.allows(plan.name())) {
+            throw Status.PERMISSION_DENIED.withDescription("API key '" + principal.keyId() + "' may not use model '"
+                    + plan.name() + "'; it may use: " + principal.allowedModels()).asRuntimeException();
+        }
+        // the key's own tags and team are set by an administrator, so they win over tags the request sends
+        Caller.Builder caller = Caller.newBuilder().setTenantId(principal.tenantId()).setKeyId(principal.keyId())
+                .setUserId(request.getUser()).putAllTags(request.getTagsMap()).putAllTags(principal.tags());
+        if (!principal.team().isEmpty()) {
+            caller.putTags("team", principal.team());
+        }
+        ChatExchange ex = new ChatExchange(requestIds.generate().toString(), caller.build(),
+                RequestShaping.capMaxTokens(request, plan.maxTokensCap()), plan.primary(), stream);
         ex.plan(plan);
+        ex.principal(principal);
         return ex;
     }
 
@@ -110,8 +125,9 @@ public class RoutingService {
         });
     }
 
-    public List<String> models() {
-        return List.copyOf(routes.names());
+    /** The model names this key may ask for. */
+    public List<String> models(ApiKeys.Principal principal) {
+        return routes.names().stream().filter(principal::allows).toList();
     }
 
     /** The route's fallback chain; the exchange learns which target served (settle and usage use it). */

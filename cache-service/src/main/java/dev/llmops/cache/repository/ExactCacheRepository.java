@@ -123,7 +123,7 @@ public class ExactCacheRepository {
 
     /** Redis answered too slowly; the service maps it to UNAVAILABLE like any other outage. */
     public static final class RedisTimeoutException extends RuntimeException {
-        RedisTimeoutException(String message) {
+        public RedisTimeoutException(String message) {
             super(message, null, false, false);
         }
     }

@@ -16,11 +16,11 @@ import java.util.List;
  * server does not know it yet (fresh or restarted Redis), which also loads it. Every key it touches is passed
  * in KEYS, and callers pass keys of one hash slot only, so it also runs on Redis Cluster.
  */
-final class RedisScript {
+public final class RedisScript {
     private final String source;
     private final String sha1;
 
-    RedisScript(String source) {
+    public RedisScript(String source) {
         this.source = source;
         try {
             byte[] d = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
@@ -31,7 +31,7 @@ final class RedisScript {
     }
 
     /** Arguments are String, byte[] or Long. */
-    Uni<Response> run(Redis redis, List<String> keys, List<Object> args) {
+    public Uni<Response> run(Redis redis, List<String> keys, List<Object> args) {
         return redis.send(request(Command.EVALSHA, sha1, keys, args))
                 .onFailure(RedisScript::isNoScript)
                 .recoverWithUni(() -> redis.send(request(Command.EVAL, source, keys, args)));

@@ -10,7 +10,9 @@ import java.time.Duration;
  * The cache's meters, named for Prometheus: {@code llmops_cache_lookups_total{tier,result=hit|miss|error}},
  * {@code llmops_cache_stores_total{tier,result=stored|skipped|error}},
  * {@code llmops_cache_invalidations_total{tier,scope=key|tenant}}, {@code llmops_cache_invalidated_entries_total{tier}},
- * {@code llmops_cache_lookup_seconds{tier}} (timer with histogram buckets).
+ * {@code llmops_cache_lookup_seconds{tier}} (timer with histogram buckets),
+ * {@code llmops_cache_cost_avoided_nanos_usd_total{tier}}, {@code llmops_cache_evictions_total},
+ * {@code llmops_cache_stores_declined_total{reason}}.
  */
 @ApplicationScoped
 public class CacheMetrics {
@@ -32,6 +34,26 @@ public class CacheMetrics {
         invalidations(tier, "tenant");
         invalidatedEntries(tier);
         lookupTimer(tier);
+        costAvoided(tier);
+    }
+
+    /** Nano-USD not spent because this tier answered (the stored answer's cost_nanos_usd). */
+    public Counter costAvoided(String tier) {
+        return Counter.builder("llmops.cache.cost.avoided.nanos.usd")
+                .description("What the answers served from the cache had cost (nano-USD)")
+                .tag("tier", tier).register(registry);
+    }
+
+    /** Entries removed to keep a tenant within llmops.cache.semantic.max-entries-per-tenant. */
+    public Counter evictions() {
+        return Counter.builder("llmops.cache.evictions").description("Entries evicted by the per-tenant size bound")
+                .register(registry);
+    }
+
+    /** Stores refused before any tier (answer flagged, error, PII, opt-out). */
+    public Counter declined(String reason) {
+        return Counter.builder("llmops.cache.stores.declined").description("Stores refused by the never-cache rules")
+                .tag("reason", reason).register(registry);
     }
 
     public Counter lookups(String tier, String result) {

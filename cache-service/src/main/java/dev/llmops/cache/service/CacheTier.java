@@ -4,27 +4,40 @@ import dev.llmops.cache.CacheKey;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import llmops.cache.v1.CacheQuery;
+import llmops.cache.v1.CacheTierKind;
 import llmops.cache.v1.CachedAnswer;
 
 /**
- * One level of the cache. Tiers are asked in priority order (highest {@code @Priority} first): the exact tier
- * now, a semantic tier (embeddings + HNSW) later. Requests reach a tier already validated, with the canonical
- * key computed; failures are mapped to gRPC statuses by {@link TieredCacheService}.
+ * One level of the cache. Tiers are asked in priority order (highest {@code @Priority} first): the exact tier,
+ * then the semantic tier (embeddings + nearest-neighbour index). Requests reach a tier already validated, with
+ * the canonical key computed; failures are mapped to gRPC statuses by {@link TieredCacheService}.
  */
 public interface CacheTier {
 
     /** The metrics tag of this tier, e.g. "exact". */
     String name();
 
+    /** What LookupResponse.tier says when this tier answers. */
+    CacheTierKind kind();
+
     /** The answer for this query, or null on a miss. */
-    Uni<CachedAnswer> lookup(CacheQuery query, CacheKey key);
+    Uni<Hit> lookup(CacheQuery query, CacheKey key, TierOptions options);
 
     /** Stores the answer; true when this tier kept it. */
-    Uni<Boolean> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl);
+    Uni<Boolean> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl, TierOptions options);
 
     /** Removes the tenant's entry for this key; returns how many entries were removed (0 or 1). */
     Uni<Long> invalidate(String tenantId, String hash);
 
     /** Removes every entry of the tenant; returns how many were removed. */
     Uni<Long> invalidateTenant(String tenantId);
+
+    /** A hit: the answer, how similar the cached question is (1 for exact), and the key it was stored under. */
+    record Hit(CachedAnswer answer, double similarity, String entryHash) {
+    }
+
+    /** Per-request options resolved from SemanticOptions and the config. */
+    record TierOptions(boolean semantic, double minSimilarity, String policy) {
+        public static final TierOptions EXACT_ONLY = new TierOptions(false, 1.0, "");
+    }
 }

@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
 import llmops.cache.v1.CacheQuery;
+import llmops.cache.v1.CacheTierKind;
 import llmops.cache.v1.CachedAnswer;
 
 /** The exact tier: a hit needs the same tenant, model, messages and parameters, byte for byte. */
@@ -34,13 +35,18 @@ public class ExactCacheService implements CacheTier {
     }
 
     @Override
-    public Uni<CachedAnswer> lookup(CacheQuery query, CacheKey key) {
+    public CacheTierKind kind() {
+        return CacheTierKind.CACHE_TIER_KIND_EXACT;
+    }
+
+    @Override
+    public Uni<Hit> lookup(CacheQuery query, CacheKey key, TierOptions options) {
         return repository.get(key).map(bytes -> {
             if (bytes == null) {
                 return null;
             }
             try {
-                return CachedAnswer.parseFrom(bytes);
+                return new Hit(CachedAnswer.parseFrom(bytes), 1.0, key.hash());
             } catch (InvalidProtocolBufferException e) {
                 // Not ours or corrupted: serving it would be worse than a miss; the next Store overwrites it.
                 Log.warnf("Unreadable exact-cache entry for tenant %s key %s, treated as a miss: %s",
@@ -51,7 +57,8 @@ public class ExactCacheService implements CacheTier {
     }
 
     @Override
-    public Uni<Boolean> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl) {
+    public Uni<Boolean> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl,
+            TierOptions options) {
         return repository.put(key, answer.toByteArray(), ttl).replaceWith(Boolean.TRUE);
     }
 

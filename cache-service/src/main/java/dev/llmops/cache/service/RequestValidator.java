@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import llmops.cache.v1.CacheQuery;
 import llmops.cache.v1.CachedAnswer;
 import llmops.cache.v1.InvalidateRequest;
+import llmops.cache.v1.SemanticOptions;
 import llmops.cache.v1.StoreRequest;
 import llmops.common.v1.ChatMessage;
 import llmops.common.v1.GenerationParameters;
@@ -20,6 +21,9 @@ import llmops.common.v1.Role;
 public class RequestValidator {
 
     static final int MAX_TENANT_LENGTH = 128;
+    static final int MAX_TAGS = 32;
+    static final int MAX_DOCUMENTS = 256;
+    static final int MAX_LABEL_LENGTH = 256;
 
     public void validateQuery(CacheQuery query, String field) {
         if (!query.hasCaller() || query.getCaller().getTenantId().isEmpty()) {
@@ -68,6 +72,8 @@ public class RequestValidator {
         if (answer.getContent().isBlank()) {
             throw invalid("answer.content is empty: an empty answer is never cached");
         }
+        labels(request.getTagsList(), "tags", MAX_TAGS);
+        labels(request.getDocumentIdsList(), "document_ids", MAX_DOCUMENTS);
         if (request.getTtlSeconds() < 0) {
             throw invalid("ttl_seconds must be >= 0 (0 means the service's default TTL), got "
                     + request.getTtlSeconds());
@@ -83,6 +89,35 @@ public class RequestValidator {
         if (!key.isEmpty() && !isSha256Hex(key)) {
             throw invalid("cache_key must be the 64 lowercase hex characters returned by Lookup or Store, "
                     + "or empty to remove every entry of the tenant");
+        }
+        boolean selectors = request.getTagsCount() > 0 || request.getDocumentIdsCount() > 0
+                || request.getCreatedBeforeUnixMs() != 0;
+        if (!key.isEmpty() && selectors) {
+            throw invalid("give either cache_key or tags/document_ids/created_before_unix_ms, not both");
+        }
+        if (request.getCreatedBeforeUnixMs() < 0) {
+            throw invalid("created_before_unix_ms must be a Unix time in ms (> 0), or 0 for no age selector");
+        }
+        labels(request.getTagsList(), "tags", MAX_TAGS);
+        labels(request.getDocumentIdsList(), "document_ids", MAX_DOCUMENTS);
+    }
+
+    public void validateSemantic(SemanticOptions o, String field) {
+        double t = o.getMinSimilarity();
+        if (!(Double.isFinite(t) && t >= 0 && t <= 1)) {
+            throw invalid(field + ".min_similarity must be between 0 and 1 (0 = from the policy), got " + t);
+        }
+    }
+
+    private static void labels(java.util.List<String> values, String field, int max) {
+        if (values.size() > max) {
+            throw invalid(field + " has " + values.size() + " values; at most " + max);
+        }
+        for (int i = 0; i < values.size(); i++) {
+            String v = values.get(i);
+            if (v.isEmpty() || v.length() > MAX_LABEL_LENGTH) {
+                throw invalid(field + "[" + i + "] must be 1.." + MAX_LABEL_LENGTH + " characters");
+            }
         }
     }
 

@@ -2,31 +2,39 @@ package dev.llmops.cache.service;
 
 import dev.llmops.cache.CacheKey;
 import dev.llmops.cache.config.CacheConfig;
+import dev.llmops.cache.config.SemanticConfig;
+import dev.llmops.cache.repository.EntryMetaRepository;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.arc.All;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
-import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import llmops.cache.v1.CacheQuery;
 import llmops.cache.v1.CachedAnswer;
 import llmops.cache.v1.InvalidateRequest;
 import llmops.cache.v1.InvalidateResponse;
 import llmops.cache.v1.LookupRequest;
 import llmops.cache.v1.LookupResponse;
+import llmops.cache.v1.SemanticOptions;
 import llmops.cache.v1.StoreRequest;
 import llmops.cache.v1.StoreResponse;
 
 /**
- * The cache as the router sees it: validates, computes the canonical key, asks the tiers in order, and maps
- * every failure to a gRPC status (bad input: INVALID_ARGUMENT; Redis down or slow: UNAVAILABLE).
+ * The cache as the router sees it: validates, computes the canonical key, asks the tiers in order, applies the
+ * never-cache rules, keeps the shared metadata (tags, documents, age, per-tenant size bound), and maps every
+ * failure to a gRPC status (bad input: INVALID_ARGUMENT; Redis down or slow: UNAVAILABLE).
  */
 @ApplicationScoped
 @Startup // checks the TTL config and registers the meters (zeros, not gaps) before the first call
@@ -35,11 +43,16 @@ public class TieredCacheService {
     private final List<TierMeters> tiers;
     private final CacheKeyFactory keys;
     private final RequestValidator validator;
+    private final EntryMetaRepository meta;
     private final Duration defaultTtl;
     private final Duration maxTtl;
+    private final SemanticConfig semantic;
+    private final Set<String> optedOutTenants;
+    private final Counter evictions;
+    private final CacheMetrics metrics;
 
     public TieredCacheService(@All List<CacheTier> tiers, CacheKeyFactory keys, RequestValidator validator,
-            CacheMetrics metrics, CacheConfig config) {
+            CacheMetrics metrics, CacheConfig config, SemanticConfig semantic, EntryMetaRepository meta) {
         if (tiers.isEmpty()) {
             throw new IllegalStateException("no CacheTier bean: at least the exact tier is needed");
         }
@@ -47,6 +60,10 @@ public class TieredCacheService {
                 || config.maxTtl().isZero() || config.defaultTtl().compareTo(config.maxTtl()) > 0) {
             throw new IllegalStateException("llmops.cache.default-ttl (" + config.defaultTtl()
                     + ") and llmops.cache.max-ttl (" + config.maxTtl() + ") must be > 0 and default <= max");
+        }
+        if (!(semantic.minSimilarity() >= semantic.minSimilarityFloor() && semantic.minSimilarity() <= 1.0)) {
+            throw new IllegalStateException("llmops.cache.semantic.min-similarity (" + semantic.minSimilarity()
+                    + ") must be between min-similarity-floor (" + semantic.minSimilarityFloor() + ") and 1");
         }
         List<TierMeters> list = new ArrayList<>(tiers.size());
         for (CacheTier tier : tiers) { // @All gives them sorted by @Priority, highest first
@@ -56,83 +73,186 @@ public class TieredCacheService {
         this.tiers = List.copyOf(list);
         this.keys = keys;
         this.validator = validator;
+        this.meta = meta;
         this.defaultTtl = config.defaultTtl();
         this.maxTtl = config.maxTtl();
+        this.semantic = semantic;
+        this.optedOutTenants = semantic.optedOutTenants().orElse(Set.of());
+        this.metrics = metrics;
+        this.evictions = metrics.evictions();
+        for (String r : StoreRules.REASONS) {
+            metrics.declined(r);
+        }
     }
 
     @WithSpan
     public Uni<LookupResponse> lookup(LookupRequest request) {
         return Uni.createFrom().deferred(() -> {
             validator.validateQuery(request.getQuery(), "query");
+            validator.validateSemantic(request.getSemantic(), "semantic");
             CacheKey key = keys.keyOf(request.getQuery());
             LookupResponse.Builder miss = LookupResponse.newBuilder().setHit(false).setCacheKey(key.hash());
-            return lookupFrom(0, request.getQuery(), key)
-                    .map(answer -> answer == null ? miss.build() : miss.setHit(true).setAnswer(answer).build());
+            if (optedOutTenants.contains(key.tenantId())) {
+                return Uni.createFrom().item(miss.build());
+            }
+            CacheTier.TierOptions options = optionsOf(request.getSemantic());
+            return lookupFrom(0, request.getQuery(), key, options).map(found -> found == null ? miss.build()
+                    : miss.setHit(true).setAnswer(found.hit.answer()).setTier(found.tier.tier.kind())
+                            .setSimilarity(found.hit.similarity()).setEntryKey(found.hit.entryHash()).build());
         }).onFailure().transform(e -> toStatus(e, "Lookup", "treat it as a cache miss"));
     }
 
-    private Uni<CachedAnswer> lookupFrom(int index, CacheQuery query, CacheKey key) {
+    /** The policy's threshold (or the request's), never below the floor. */
+    CacheTier.TierOptions optionsOf(SemanticOptions o) {
+        if (!o.getEnabled()) {
+            return CacheTier.TierOptions.EXACT_ONLY;
+        }
+        double threshold = semantic.minSimilarity();
+        Map<String, SemanticConfig.Policy> policies = semantic.policies();
+        if (!o.getPolicy().isEmpty() && policies.containsKey(o.getPolicy())) {
+            threshold = policies.get(o.getPolicy()).minSimilarity();
+        }
+        if (o.getMinSimilarity() > 0) {
+            threshold = o.getMinSimilarity();
+        }
+        return new CacheTier.TierOptions(true, Math.max(semantic.minSimilarityFloor(), threshold), o.getPolicy());
+    }
+
+    private record Found(TierMeters tier, CacheTier.Hit hit) {
+    }
+
+    private Uni<Found> lookupFrom(int index, CacheQuery query, CacheKey key, CacheTier.TierOptions options) {
         if (index == tiers.size()) {
             return Uni.createFrom().nullItem();
         }
         TierMeters t = tiers.get(index);
         long start = System.nanoTime();
-        return t.tier.lookup(query, key)
-                .onItemOrFailure().invoke((answer, failure) -> {
-                    t.lookupTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-                    (failure != null ? t.lookupError : answer != null ? t.hit : t.miss).increment();
+        return t.tier.lookup(query, key, options)
+                .onItemOrFailure().invoke((hit, failure) -> {
+                    t.lookupTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                    (failure != null ? t.lookupError : hit != null ? t.hit : t.miss).increment();
+                    if (hit != null) {
+                        t.costAvoided.increment(Math.max(0, hit.answer().getCostNanosUsd()));
+                    }
                 })
-                .flatMap(answer -> answer != null ? Uni.createFrom().item(answer) : lookupFrom(index + 1, query, key));
+                .flatMap(hit -> hit != null ? Uni.createFrom().item(new Found(t, hit))
+                        : lookupFrom(index + 1, query, key, options));
     }
 
     @WithSpan
     public Uni<StoreResponse> store(StoreRequest request) {
         return Uni.createFrom().deferred(() -> {
             validator.validateStore(request);
+            validator.validateSemantic(request.getSemantic(), "semantic");
             CacheKey key = keys.keyOf(request.getQuery());
+            String declined = StoreRules.declineReason(request, optedOutTenants.contains(key.tenantId()));
+            if (declined != null) {
+                metrics.declined(declined).increment();
+                return Uni.createFrom().item(StoreResponse.newBuilder().setCacheKey(key.hash()).setStored(false)
+                        .setSkipReason(declined).build());
+            }
             Duration ttl = ttlOf(request.getTtlSeconds());
             CachedAnswer answer = request.getAnswer();
             if (answer.getCreatedUnixMs() == 0) {
                 answer = answer.toBuilder().setCreatedUnixMs(System.currentTimeMillis()).build();
             }
-            return storeFrom(0, request.getQuery(), key, answer, ttl, false)
+            long created = answer.getCreatedUnixMs();
+            CacheTier.TierOptions options = optionsOf(request.getSemantic());
+            return storeFrom(0, request.getQuery(), key, answer, ttl, options, false)
+                    .call(stored -> stored ? recordMeta(key, created, request) : Uni.createFrom().voidItem())
                     .map(stored -> StoreResponse.newBuilder().setCacheKey(key.hash()).setStored(stored).build());
         }).onFailure().transform(e -> toStatus(e, "Store", "the answer was not cached"));
     }
 
+    private Uni<Void> recordMeta(CacheKey key, long created, StoreRequest request) {
+        return meta.record(key.tenantId(), key.hash(), created, dedup(request.getTagsList()),
+                dedup(request.getDocumentIdsList()), Math.max(1, semantic.maxEntriesPerTenant()))
+                .flatMap(evicted -> {
+                    if (evicted.isEmpty()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    evictions.increment(evicted.size());
+                    return removeEverywhere(key.tenantId(), evicted, 0, 0L).replaceWithVoid();
+                });
+    }
+
+    private static List<String> dedup(List<String> values) {
+        return List.copyOf(new LinkedHashSet<>(values));
+    }
+
     private Uni<Boolean> storeFrom(int index, CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl,
-            boolean storedSoFar) {
+            CacheTier.TierOptions options, boolean storedSoFar) {
         if (index == tiers.size()) {
             return Uni.createFrom().item(storedSoFar);
         }
         TierMeters t = tiers.get(index);
-        return t.tier.store(query, key, answer, ttl)
+        return t.tier.store(query, key, answer, ttl, options)
                 .onItemOrFailure().invoke((stored, failure) ->
                         (failure != null ? t.storeError : Boolean.TRUE.equals(stored) ? t.stored : t.skipped)
                                 .increment())
-                .flatMap(stored -> storeFrom(index + 1, query, key, answer, ttl, storedSoFar || stored));
+                .flatMap(stored -> storeFrom(index + 1, query, key, answer, ttl, options, storedSoFar || stored));
     }
 
     @WithSpan
     public Uni<InvalidateResponse> invalidate(InvalidateRequest request) {
         return Uni.createFrom().deferred(() -> {
             validator.validateInvalidate(request);
-            return invalidateFrom(0, request.getTenantId(), request.getCacheKey(), 0L)
-                    .map(removed -> InvalidateResponse.newBuilder().setRemoved(removed).build());
+            String tenant = request.getTenantId();
+            Uni<Long> removed;
+            if (!request.getCacheKey().isEmpty()) {
+                removed = removeEverywhere(tenant, List.of(request.getCacheKey()), 0, 0L)
+                        .call(n -> meta.forget(tenant, List.of(request.getCacheKey())));
+            } else if (request.getTagsCount() > 0 || request.getDocumentIdsCount() > 0
+                    || request.getCreatedBeforeUnixMs() > 0) {
+                Uni<List<String>> selected = meta.tagged(tenant, request.getTagsList(), request.getDocumentIdsList());
+                if (request.getCreatedBeforeUnixMs() > 0) {
+                    selected = selected.flatMap(a -> meta.createdBefore(tenant, request.getCreatedBeforeUnixMs())
+                            .map(b -> {
+                                LinkedHashSet<String> all = new LinkedHashSet<>(a);
+                                all.addAll(b);
+                                return List.copyOf(all);
+                            }));
+                }
+                removed = selected.flatMap(hashes -> removeEverywhere(tenant, hashes, 0, 0L)
+                        .call(n -> meta.forget(tenant, hashes)));
+            } else {
+                removed = invalidateTenantFrom(0, tenant, 0L).call(n -> meta.forgetTenant(tenant));
+            }
+            return removed.map(n -> InvalidateResponse.newBuilder().setRemoved(n).build());
         }).onFailure().transform(e -> toStatus(e, "Invalidate", "retry it"));
     }
 
-    private Uni<Long> invalidateFrom(int index, String tenantId, String hash, long removedSoFar) {
+    /**
+     * Removes these keys from every tier; counts entries (an answer kept by two tiers counts once per tier, so
+     * "removed" is the number of stored copies that were live).
+     */
+    private Uni<Long> removeEverywhere(String tenant, List<String> hashes, int index, long soFar) {
+        if (index == tiers.size() || hashes.isEmpty()) {
+            return Uni.createFrom().item(soFar);
+        }
+        TierMeters t = tiers.get(index);
+        return removeOne(t, tenant, hashes, 0, 0L).invoke(n -> {
+            t.invalidateKey.increment();
+            t.invalidatedEntries.increment(n);
+        }).flatMap(n -> removeEverywhere(tenant, hashes, index + 1, soFar + n));
+    }
+
+    private Uni<Long> removeOne(TierMeters t, String tenant, List<String> hashes, int i, long soFar) {
+        if (i == hashes.size()) {
+            return Uni.createFrom().item(soFar);
+        }
+        return t.tier.invalidate(tenant, hashes.get(i)).flatMap(n -> removeOne(t, tenant, hashes, i + 1, soFar + n));
+    }
+
+    private Uni<Long> invalidateTenantFrom(int index, String tenantId, long removedSoFar) {
         if (index == tiers.size()) {
             return Uni.createFrom().item(removedSoFar);
         }
         TierMeters t = tiers.get(index);
-        boolean one = !hash.isEmpty();
-        Uni<Long> call = one ? t.tier.invalidate(tenantId, hash) : t.tier.invalidateTenant(tenantId);
-        return call.invoke(removed -> {
-            (one ? t.invalidateKey : t.invalidateTenant).increment();
+        return t.tier.invalidateTenant(tenantId).invoke(removed -> {
+            t.invalidateTenant.increment();
             t.invalidatedEntries.increment(removed);
-        }).flatMap(removed -> invalidateFrom(index + 1, tenantId, hash, removedSoFar + removed));
+        }).flatMap(removed -> invalidateTenantFrom(index + 1, tenantId, removedSoFar + removed));
     }
 
     /** 0 means the default; longer than the maximum is clamped to it. */
@@ -166,6 +286,7 @@ public class TieredCacheService {
         final Counter invalidateKey;
         final Counter invalidateTenant;
         final Counter invalidatedEntries;
+        final Counter costAvoided;
         final Timer lookupTimer;
 
         TierMeters(CacheTier tier, CacheMetrics m) {
@@ -180,6 +301,7 @@ public class TieredCacheService {
             invalidateKey = m.invalidations(n, "key");
             invalidateTenant = m.invalidations(n, "tenant");
             invalidatedEntries = m.invalidatedEntries(n);
+            costAvoided = m.costAvoided(n);
             lookupTimer = m.lookupTimer(n);
         }
     }

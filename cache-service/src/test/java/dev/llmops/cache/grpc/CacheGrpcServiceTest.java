@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmops.cache.config.CacheConfig;
+import dev.llmops.cache.config.SemanticConfig;
+import dev.llmops.cache.repository.EntryMetaRepository;
 import dev.llmops.cache.repository.ExactCacheRepository;
 import dev.llmops.cache.service.CacheKeyFactory;
 import dev.llmops.cache.service.CacheMetrics;
@@ -72,6 +74,9 @@ class CacheGrpcServiceTest {
 
     @Inject
     CacheConfig config;
+
+    @Inject
+    SemanticConfig semanticConfig;
 
     @ConfigProperty(name = "llmops.redis.key-prefix")
     String prefix;
@@ -328,7 +333,8 @@ class CacheGrpcServiceTest {
         try {
             ExactCacheRepository repository = new ExactCacheRepository(down, prefix, Duration.ofMillis(500));
             TieredCacheService service = new TieredCacheService(
-                    List.of(new ExactCacheService(repository, config)), keyFactory, validator, metrics, config);
+                    List.of(new ExactCacheService(repository, config)), keyFactory, validator, metrics, config,
+                    semanticConfig, new EntryMetaRepository(down, prefix, Duration.ofMillis(500), config.maxTtl()));
             CacheQuery q = query(tenant(), "anyone there?");
 
             StatusRuntimeException lookupError = assertThrows(StatusRuntimeException.class, () -> service

@@ -42,6 +42,13 @@ public record SemanticScope(String scope, String text) {
             str(md, (instructions ? "sys:" : "turn:") + m.getRoleValue());
             str(md, m.getName());
             str(md, m.getContent());
+            str(md, m.getToolCallId());
+            str(md, "calls:" + m.getToolCallsCount());
+            for (llmops.common.v1.ToolCall c : m.getToolCallsList()) {
+                str(md, c.getId());
+                str(md, c.getName());
+                str(md, c.getArguments());
+            }
         }
         GenerationParameters p = q.getParameters();
         str(md, temperatureBand(p));

@@ -80,7 +80,40 @@ public class CacheKeyFactory {
         } else {
             e.absent();
         }
+        toolTrailer(e, query);
         return e.finish();
+    }
+
+    /**
+     * Tool calls and tool_call_id (added to ChatMessage later) go in a trailer written only when some message has
+     * them, so the keys of requests without tools stay those of format v1. Still unambiguous: a v1 encoding parses
+     * to its end, so no encoding is another's prefix.
+     */
+    private static void toolTrailer(Encoder e, CacheQuery query) {
+        int withTools = 0;
+        for (ChatMessage m : query.getMessagesList()) {
+            if (m.getToolCallsCount() > 0 || !m.getToolCallId().isEmpty()) {
+                withTools++;
+            }
+        }
+        if (withTools == 0) {
+            return;
+        }
+        e.u32(withTools);
+        for (int i = 0; i < query.getMessagesCount(); i++) {
+            ChatMessage m = query.getMessages(i);
+            if (m.getToolCallsCount() == 0 && m.getToolCallId().isEmpty()) {
+                continue;
+            }
+            e.u32(i);
+            e.str(m.getToolCallId());
+            e.u32(m.getToolCallsCount());
+            for (llmops.common.v1.ToolCall c : m.getToolCallsList()) {
+                e.str(c.getId());
+                e.str(c.getName());
+                e.str(c.getArguments());
+            }
+        }
     }
 
     /** Streams the encoding straight into the digest: no copy of the (possibly long) prompt is built. */

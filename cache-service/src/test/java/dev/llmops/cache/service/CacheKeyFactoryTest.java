@@ -214,6 +214,27 @@ class CacheKeyFactoryTest {
     }
 
     @Test
+    void toolCallsAndToolResultsChangeTheKeyAndToolFreeKeysStayV1() {
+        String base = key(fullQuery().build());
+        CacheQuery.Builder call = fullQuery().addMessages(ChatMessage.newBuilder().setRole(Role.ROLE_ASSISTANT)
+                .addToolCalls(llmops.common.v1.ToolCall.newBuilder().setId("c1").setName("weather")
+                        .setArguments("{\"city\":\"Paris\"}")));
+        CacheQuery.Builder otherArgs = fullQuery().addMessages(ChatMessage.newBuilder().setRole(Role.ROLE_ASSISTANT)
+                .addToolCalls(llmops.common.v1.ToolCall.newBuilder().setId("c1").setName("weather")
+                        .setArguments("{\"city\":\"Rome\"}")));
+        CacheQuery.Builder noCall = fullQuery().addMessages(ChatMessage.newBuilder().setRole(Role.ROLE_ASSISTANT));
+        assertNotEquals(key(call.build()), key(otherArgs.build()));
+        assertNotEquals(key(call.build()), key(noCall.build()));
+        CacheQuery.Builder result1 = fullQuery().addMessages(ChatMessage.newBuilder().setRole(Role.ROLE_TOOL)
+                .setToolCallId("c1").setContent("18C"));
+        CacheQuery.Builder result2 = fullQuery().addMessages(ChatMessage.newBuilder().setRole(Role.ROLE_TOOL)
+                .setToolCallId("c2").setContent("18C"));
+        assertNotEquals(key(result1.build()), key(result2.build()));
+        // Without tool data the v1 golden keys (tests above) are unchanged; this is the same query again.
+        assertEquals(base, key(fullQuery().build()));
+    }
+
+    @Test
     void negativeZeroTemperatureIsZero() {
         assertEquals(key(fullQuery().setParameters(GenerationParameters.newBuilder().setTemperature(0.0)).build()),
                 key(fullQuery().setParameters(GenerationParameters.newBuilder().setTemperature(-0.0)).build()));

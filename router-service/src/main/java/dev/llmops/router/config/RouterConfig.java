@@ -28,6 +28,8 @@ public interface RouterConfig {
 
     Circuit circuit();
 
+    Tiering tiering();
+
     /** max_tokens assumed for the budget reservation when a request sets none. */
     @WithDefault("1024")
     int defaultMaxTokens();
@@ -143,6 +145,37 @@ public interface RouterConfig {
         /** Error kinds retried on the same target. */
         @WithDefault("429,5xx,connect")
         List<String> on();
+    }
+
+    /** Tiered routing: requests for {@link Tiering#model()} go to a cheap, mid or premium route by difficulty. */
+    interface Tiering {
+        /** The model name clients ask for to get tiered routing. */
+        @WithDefault("auto")
+        String model();
+
+        /** Policies by tenant id; the policy named {@code default} serves tenants without their own. */
+        Map<String, TierPolicy> policies();
+
+        /** Nearest labelled examples consulted. */
+        @WithDefault("5")
+        int neighbours();
+    }
+
+    interface TierPolicy {
+        /** Route (model name) for easy requests. */
+        String cheap();
+
+        String mid();
+
+        String premium();
+
+        /** Difficulty below this goes to {@code cheap}. */
+        @WithDefault("0.30")
+        double cheapBelow();
+
+        /** Difficulty from this up goes to {@code premium}. */
+        @WithDefault("0.50")
+        double premiumFrom();
     }
 
     /** Per-upstream circuit breakers, shared through Redis. */

@@ -18,9 +18,11 @@ import dev.llmops.router.pipeline.ChatPipeline;
 import dev.llmops.router.pipeline.InputGuardStep;
 import dev.llmops.router.pipeline.OutputGuardStep;
 import dev.llmops.router.pipeline.UsageEventStep;
+import dev.llmops.router.compaction.PromptCompactor;
 import dev.llmops.router.routing.RouteExecutor;
 import dev.llmops.router.routing.RoutePlan;
 import io.grpc.Status;
+import dev.llmops.router.tiering.TieredRouting;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -40,15 +42,24 @@ public class RoutingService {
     private final ApiKeys apiKeys;
     private final RouteTable routes;
     private final RouteExecutor executor;
+    private final TieredRouting tiering;
     private final ChatPipeline pipeline;
     private final TimeBasedEpochGenerator requestIds = Generators.timeBasedEpochGenerator();
 
-    public RoutingService(ApiKeys apiKeys, RouteTable routes, RouteExecutor executor, RouterConfig config,
+    public RoutingService(ApiKeys apiKeys, RouteTable routes, RouteExecutor executor, TieredRouting tiering,
+                          RouterConfig config,
                           GuardrailClient guardrail, CacheClient cache, CostClient cost,
                           UsageEventPublisher usageEvents, RateLimiter limiter) {
         this.apiKeys = apiKeys;
         this.routes = routes;
         this.executor = executor;
+        this.tiering = tiering;
+        for (String named : tiering.routesNamed()) {
+            if (!routes.contains(named)) { // fail at start, not on a request
+                throw new IllegalStateException("a tiering policy (llmops.router.tiering.policies) names route '" + named
+                        + "', which is not configured; routes: " + routes.names());
+            }
+        }
         java.util.Map<String, dev.llmops.router.pipeline.ChatStep> available = new java.util.LinkedHashMap<>();
         available.put("usage-event", new UsageEventStep(usageEvents));
         available.put("input-guard", new InputGuardStep(guardrail));
@@ -85,10 +96,14 @@ public class RoutingService {
 
     public ChatExchange open(ApiKeys.Principal principal, ChatRequest request, boolean stream) {
         ChatRequestValidator.validate(request);
-        RoutePlan plan = routes.plan(request.getModel());
-        if (!principal.allows(plan.name())) {
+        boolean tiered = tiering.handles(request.getModel());
+        RoutePlan plan = routes.plan(tiered ? tiering.route(principal.tenantId(), request.getMessagesList())
+                : request.getModel());
+        // a key may use the tiering model if it allows that name; the tier's route is the operator's choice
+        String asked = tiered ? tiering.model() : plan.name();
+        if (!principal.allows(asked)) {
             throw Status.PERMISSION_DENIED.withDescription("API key '" + principal.keyId() + "' may not use model '"
-                    + plan.name() + "'; it may use: " + principal.allowedModels()).asRuntimeException();
+                    + asked + "'; it may use: " + principal.allowedModels()).asRuntimeException();
         }
         // the key's own tags and team are set by an administrator, so they win over tags the request sends
         Caller.Builder caller = Caller.newBuilder().setTenantId(principal.tenantId()).setKeyId(principal.keyId())
@@ -100,6 +115,10 @@ public class RoutingService {
                 RequestShaping.capMaxTokens(request, plan.maxTokensCap()), plan.primary(), stream);
         ex.plan(plan);
         ex.principal(principal);
+        if (plan.compaction()) {
+            // before every step, so the scan, the cache key, the budget estimate and the provider see the shorter text
+            ex.messages(PromptCompactor.compact(ex.messages()));
+        }
         return ex;
     }
 
@@ -125,9 +144,13 @@ public class RoutingService {
         });
     }
 
-    /** The model names this key may ask for. */
+    /** The model names this key may ask for (with the tiering model when a policy exists). */
     public List<String> models(ApiKeys.Principal principal) {
-        return routes.names().stream().filter(principal::allows).toList();
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(routes.names());
+        if (tiering.handles(tiering.model())) {
+            names.add(tiering.model());
+        }
+        return names.stream().filter(principal::allows).toList();
     }
 
     /** The route's fallback chain; the exchange learns which target served (settle and usage use it). */

@@ -102,7 +102,8 @@ class FallbackChainTest {
         long start = System.nanoTime();
         assertEquals("from b", run(plan, new AtomicReference<>()).content());
         assertEquals(1, a.completions(), "no retry: the upstream asked for 30 s, above the 5 s cap");
-        assertTrue((System.nanoTime() - start) / 1_000_000 < 1000);
+        // it would wait 30 s if it honoured the header, 5 s if it clamped it to the cap
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 4000);
     }
 
     @Test
@@ -113,7 +114,7 @@ class FallbackChainTest {
         assertEquals("from b", run(plan, new AtomicReference<>()).content());
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(1, a.completions(), "timeouts are not in retry.on by default");
-        assertTrue(tookMs >= 200 && tookMs < 2000, "took " + tookMs + " ms");
+        assertTrue(tookMs >= 200 && tookMs < 2900, "gave up at the deadline, not after the 3 s hang: " + tookMs + " ms");
     }
 
     @Test

@@ -10,17 +10,24 @@ package dev.llmops.guardrail;
  * @param score confidence in [0, 1]
  * @param canonical a normalised form of the matched value (e.g. E.164 for phones) so that one value written two
  *     ways gets one placeholder; {@code null} to use the matched text as is. Sensitive: never log it.
+ * @param detail why, for findings whose type alone does not say it (e.g. a schema violation); never matched text
  */
-public record Detection(String type, int start, int end, String scanner, double score, String canonical) {
+public record Detection(String type, int start, int end, String scanner, double score, String canonical,
+        String detail) {
 
     public Detection {
-        if (start < 0 || end <= start) {
+        // Empty spans are allowed only for whole-text findings about an empty text (e.g. an empty JSON answer).
+        if (start < 0 || end < start || (end == start && start != 0)) {
             throw new IllegalArgumentException("empty or negative span [" + start + ", " + end + ")");
         }
     }
 
+    public Detection(String type, int start, int end, String scanner, double score, String canonical) {
+        this(type, start, end, scanner, score, canonical, null);
+    }
+
     public Detection(String type, int start, int end, String scanner, double score) {
-        this(type, start, end, scanner, score, null);
+        this(type, start, end, scanner, score, null, null);
     }
 
     public int length() {

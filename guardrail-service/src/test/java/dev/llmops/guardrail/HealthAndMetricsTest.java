@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.llmops.testsupport.IsolatedServersResource;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,7 +19,7 @@ import llmops.guardrail.v1.GuardrailServiceGrpc.GuardrailServiceBlockingStub;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@QuarkusTestResource(IsolatedServersResource.class)
+@QuarkusTestResource(value = IsolatedServersResource.class, initArgs = @ResourceArg(name = "rabbitmq", value = "true"))
 class HealthAndMetricsTest {
 
     @GrpcClient("guardrail")

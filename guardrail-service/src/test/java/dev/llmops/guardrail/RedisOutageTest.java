@@ -26,7 +26,7 @@ class RedisOutageTest {
     public static class PrivateRedisProfile implements QuarkusTestProfile {
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(PrivateRedisResource.class));
+            return List.of(new TestResourceEntry(PrivateRedisResource.class, java.util.Map.of("rabbitmq", "true")));
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.llmops.guardrail.config;
 import dev.llmops.guardrail.PolicyAction;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,15 +20,22 @@ public interface GuardrailConfig {
     @WithDefault("I can't help with that request.")
     String fallbackText();
 
+    /** What the caller gets while an escalated request or answer waits for a reviewer (escalation mode HOLD). */
+    @WithDefault("This needs a review by our team before we can answer. Please try again later.")
+    String holdText();
+
     /** Phrases that block the request, matched case-insensitively, whitespace runs normalised, on word boundaries. */
     @WithDefault("ignore all previous instructions,ignore previous instructions,disregard all previous instructions")
     List<String> blockedPhrases();
 
     /**
      * Action per finding type, e.g. {@code llmops.guardrail.actions.EMAIL=block}. Overrides the built-in policy
-     * (EMAIL, PHONE, PAYMENT_CARD: redact; BLOCKED_PHRASE: block). Keys are matched case-insensitively.
+     * (see {@code Policy.BUILT_IN}). Keys are matched case-insensitively.
      */
     Map<String, PolicyAction> actions();
+
+    /** Minimum score per finding type, e.g. {@code llmops.guardrail.thresholds.PERSON=0.8}; default 0.5. */
+    Map<String, Double> thresholds();
 
     /** Action for a finding type that neither the built-in policy nor {@link #actions()} names. */
     @WithDefault("redact")
@@ -40,11 +48,65 @@ public interface GuardrailConfig {
     @WithDefault("16384")
     int offloadThresholdChars();
 
+    /** Escalated texts: {@code hold} (blocked until reviewed) or {@code pass} (allowed, reviewed afterwards). */
+    @WithDefault("hold")
+    String escalationMode();
+
+    /** Banned topics for every tenant without its own list: {@code llmops.guardrail.banned-topics.crypto=bitcoin,...}. */
+    Map<String, List<String>> bannedTopics();
+
+    /** Competitor names for every tenant without its own list. */
+    Optional<List<String>> competitors();
+
     Phone phone();
+
+    Injection injection();
+
+    Grounding grounding();
+
+    Vault vault();
+
+    Policies policies();
+
+    Audit audit();
 
     interface Phone {
         /** ISO 3166 region used for numbers written without {@code +CC}; numbers with {@code +CC} match in any region. */
         @WithDefault("US")
         String defaultRegion();
+    }
+
+    interface Injection {
+        /** Combined score from which a prompt injection is reported. */
+        @WithDefault("0.75")
+        double threshold();
+
+        /** Use the naive Bayes classifier besides the rules. */
+        @WithDefault("true")
+        boolean classifier();
+    }
+
+    interface Grounding {
+        /** Sentences scoring below this are UNGROUNDED. */
+        @WithDefault("0.5")
+        double threshold();
+    }
+
+    interface Vault {
+        /** How long the originals of placeholders stay restorable. */
+        @WithDefault("15m")
+        Duration ttl();
+    }
+
+    interface Policies {
+        /** How long a replica uses a tenant policy before re-reading it from Redis. */
+        @WithDefault("1s")
+        Duration refresh();
+    }
+
+    interface Audit {
+        /** Publish one audit event per verdict to RabbitMQ. */
+        @WithDefault("true")
+        boolean enabled();
     }
 }

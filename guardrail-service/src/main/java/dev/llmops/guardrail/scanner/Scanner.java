@@ -13,6 +13,14 @@ public interface Scanner {
     /** Short stable name, reported in {@code Finding.scanner} and used in {@code llmops.guardrail.disabled-scanners}. */
     String name();
 
+    /**
+     * True for scanners that only look at untrusted input (user, assistant history, tool messages): not at the
+     * app's system/developer prompts, nor at answers.
+     */
+    default boolean untrustedOnly() {
+        return false;
+    }
+
     /** Detections in {@code text}, spans in UTF-16 indices, in any order, overlaps allowed. */
     List<Detection> scan(String text);
 }

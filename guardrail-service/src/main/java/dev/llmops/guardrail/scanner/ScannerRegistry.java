@@ -1,5 +1,6 @@
 package dev.llmops.guardrail.scanner;
 
+import dev.llmops.guardrail.classifier.NaiveBayes;
 import dev.llmops.guardrail.config.GuardrailConfig;
 import io.quarkus.logging.Log;
 import jakarta.inject.Singleton;
@@ -16,14 +17,14 @@ public class ScannerRegistry {
     private final List<Scanner> scanners;
 
     public ScannerRegistry(GuardrailConfig config) {
-        List<Scanner> all = List.of(
-                new EmailScanner(),
-                new PhoneScanner(config.phone().defaultRegion()),
-                new PaymentCardScanner(),
-                new BlockedPhraseScanner(config.blockedPhrases()));
+        long t0 = System.nanoTime();
+        NaiveBayes injectionModel = config.injection().classifier() ? PromptInjectionScanner.trainDefault() : null;
+        List<Scanner> all = all(config.phone().defaultRegion(), config.blockedPhrases(), injectionModel,
+                config.injection().threshold());
         Set<String> disabled = config.disabledScanners().orElse(List.of()).stream()
                 .map(s -> s.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         Set<String> known = all.stream().map(Scanner::name).collect(Collectors.toSet());
+        known.add(TopicScanner.NAME);
         for (String name : disabled) {
             if (!known.contains(name)) {
                 throw new IllegalArgumentException("llmops.guardrail.disabled-scanners names '" + name
@@ -37,10 +38,40 @@ public class ScannerRegistry {
             }
         }
         this.scanners = List.copyOf(enabled);
-        Log.infof("Guardrail scanners enabled: %s", scanners.stream().map(Scanner::name).toList());
+        Log.infof("Guardrail scanners enabled: %s (built in %d ms)", scanners.stream().map(Scanner::name).toList(),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Every scanner, in a fixed order; shared by the service, the accuracy harness and the benchmarks. */
+    public static List<Scanner> all(String phoneRegion, List<String> blockedPhrases, NaiveBayes injectionModel,
+            double injectionThreshold) {
+        return List.of(
+                new EmailScanner(),
+                new PhoneScanner(phoneRegion),
+                new PaymentCardScanner(),
+                new IbanScanner(),
+                new UsSsnScanner(),
+                new IpAddressScanner(),
+                new DateOfBirthScanner(),
+                new PersonNameScanner(),
+                new StreetAddressScanner(),
+                new SecretScanner(),
+                new BlockedPhraseScanner(blockedPhrases),
+                new PromptInjectionScanner(injectionModel, injectionThreshold),
+                new ToxicityScanner());
     }
 
     public List<Scanner> scanners() {
         return scanners;
+    }
+
+    /** Names that a tenant policy may switch off. */
+    public Set<String> names() {
+        Set<String> names = scanners.stream().map(Scanner::name).collect(Collectors.toSet());
+        names.add(TopicScanner.NAME);
+        names.add(dev.llmops.guardrail.output.JsonFormatCheck.NAME);
+        names.add(dev.llmops.guardrail.output.RefusalDetector.NAME);
+        names.add(dev.llmops.guardrail.service.OutputChecks.GROUNDING);
+        return names;
     }
 }

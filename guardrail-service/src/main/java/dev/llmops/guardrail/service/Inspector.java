@@ -31,30 +31,60 @@ public final class Inspector {
         this.policy = policy;
     }
 
-    /** Hits in {@code text}, sorted by position; {@link List#of()} when there are none. */
+    public Inspector(List<Scanner> scanners) {
+        this(scanners, null);
+    }
+
+    /** Hits in {@code text} under the policy given at construction. */
     public List<Hit> inspect(String text) {
+        return inspect(text, policy);
+    }
+
+    /**
+     * Hits in {@code text} under {@code policy} (scanners it switches off are skipped, its topic scanner is added,
+     * detections under its threshold for their type are dropped), sorted by position; {@link List#of()} when none.
+     */
+    public List<Hit> inspect(String text, Policy policy) {
+        return inspect(text, policy, false);
+    }
+
+    /**
+     * As {@link #inspect(String, Policy)}; a {@code trusted} text (system/developer prompt, or an answer) skips the
+     * untrusted-only scanners.
+     */
+    public List<Hit> inspect(String text, Policy policy, boolean trusted) {
         if (text.isEmpty()) {
             return List.of();
         }
         List<Hit> all = null;
         for (Scanner scanner : scanners) {
-            List<Detection> found = scanner.scan(text);
-            if (found.isEmpty()) {
+            if (policy.scannerEnabled(scanner.name()) && !(trusted && scanner.untrustedOnly())) {
+                all = collect(scanner.scan(text), policy, all);
+            }
+        }
+        if (policy.topics() != null && policy.scannerEnabled(policy.topics().name())) {
+            all = collect(policy.topics().scan(text), policy, all);
+        }
+        return all == null ? List.of() : resolveOverlaps(all);
+    }
+
+    private static List<Hit> collect(List<Detection> found, Policy policy, List<Hit> all) {
+        for (Detection d : found) {
+            if (d.score() < policy.thresholdFor(d.type())) {
                 continue;
             }
             if (all == null) {
                 all = new ArrayList<>(found.size() + 2);
             }
-            for (Detection d : found) {
-                all.add(new Hit(d, policy.actionFor(d.type())));
-            }
+            all.add(new Hit(d, policy.actionFor(d.type())));
         }
-        return all == null ? List.of() : resolveOverlaps(all);
+        return all;
     }
 
     /**
-     * Among overlapping detections keep the longer one (then the higher score). Block hits are always kept: they
-     * rewrite nothing, and dropping one because a longer redaction covers it would let a blocked phrase through.
+     * Among overlapping detections keep the longer one (then the higher score). Block, escalate and log-only hits are
+     * always kept: they rewrite nothing, and dropping one because a longer redaction covers it would let a blocked
+     * phrase through (or hide it from the audit).
      */
     static List<Hit> resolveOverlaps(List<Hit> hits) {
         if (hits.size() == 1) {
@@ -63,7 +93,7 @@ public final class Inspector {
         List<Hit> kept = new ArrayList<>(hits.size());
         List<Hit> candidates = new ArrayList<>(hits.size());
         for (Hit h : hits) {
-            (h.action() == PolicyAction.BLOCK ? kept : candidates).add(h);
+            (h.action().keepsText() ? kept : candidates).add(h);
         }
         candidates.sort(PRIORITY);
         int blocks = kept.size();

@@ -11,10 +11,19 @@ import java.util.Map;
 public final class Placeholders {
     private final Map<String, String> byValue = new HashMap<>();
     private final Map<String, Integer> counters = new HashMap<>();
+    /** Placeholder to the original text it first replaced: what the vault stores for restoring. */
+    private final Map<String, String> originals = new HashMap<>();
 
     public String placeholderFor(Detection d, String text) {
         String value = d.canonical() != null ? d.canonical() : text.substring(d.start(), d.end());
-        return byValue.computeIfAbsent(d.type() + '\u0000' + value,
+        String placeholder = byValue.computeIfAbsent(d.type() + '\u0000' + value,
                 k -> "<" + d.type() + "_" + counters.merge(d.type(), 1, Integer::sum) + ">");
+        originals.putIfAbsent(placeholder, text.substring(d.start(), d.end()));
+        return placeholder;
+    }
+
+    /** Placeholder to original; sensitive, never log it. */
+    public Map<String, String> originals() {
+        return originals;
     }
 }

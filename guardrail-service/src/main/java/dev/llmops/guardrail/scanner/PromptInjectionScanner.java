@@ -1,0 +1,209 @@
+package dev.llmops.guardrail.scanner;
+
+import com.google.re2j.Pattern;
+import dev.llmops.guardrail.Detection;
+import dev.llmops.guardrail.FindingTypes;
+import dev.llmops.guardrail.classifier.NaiveBayes;
+import dev.llmops.guardrail.text.TextNormalizer;
+import dev.llmops.guardrail.text.TextNormalizer.Normalized;
+import java.util.List;
+
+/**
+ * Prompt injection and jailbreak attempts. The text is normalised first ({@link TextNormalizer}: invisible
+ * characters, confusables, leetspeak, spelled-out words, base64/hex), then weighted rules (RE2/J, linear time) look
+ * for the known shapes (override earlier instructions, reveal the system prompt, persona/"mode" jailbreaks, fake
+ * role markers), and a naive Bayes classifier trained at start on {@code guardrail/injection-train.tsv} scores the
+ * whole text. Score = max(best rule, classifier if at least 0.9); one finding when it reaches the threshold, spanning the best rule
+ * match in the original text (or the whole text when only the classifier fired).
+ */
+public final class PromptInjectionScanner implements Scanner {
+    public static final String NAME = "prompt-injection";
+    public static final String TRAINING_SET = "guardrail/injection-train.tsv";
+
+    private static final String OVERRIDE_VERB = "(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|"
+            + "discard|neglect|overlook|set aside|throw away|delete|erase|clear|reset)";
+    private static final String EARLIER = "(?:previous|prior|above|earlier|preceding|former|initial|original|old|"
+            + "existing|given|system|your|all|any|the|these|those|my)";
+    private static final String RULES_NOUN = "(?:instructions?|prompts?|rules?|directions?|directives?|guidelines?|"
+            + "commands?|orders?|context|constraints?|restrictions?|programming|policies|policy|guardrails?|"
+            + "filters?|safeguards?|messages?|text|conversation)";
+
+    private static final String VERB_GATE = "ignor|disregard|forget|overrid|bypass|skip|drop|abandon|discard|neglect|"
+            + "overlook|set aside|throw away|delete|erase|clear|reset";
+
+    /** Weight, pattern over normalised text, and the literals (one must occur) around which it runs. */
+    private static final Object[][] RULES = {
+        {0.95, OVERRIDE_VERB + " (?:(?:all|any|every|each|of|the|your|my|these|those) ){0,3}" + EARLIER
+                + "(?: [a-z]+){0,2} " + RULES_NOUN,
+                VERB_GATE},
+        {0.9, OVERRIDE_VERB + " (?:everything|anything|all) (?:(?:you were|you've been|you have been|i) )?"
+                + "(?:told|said|given|instructed|written) (?:before|above|earlier|previously|so far)",
+                VERB_GATE},
+        {0.9, OVERRIDE_VERB + " (?:everything|all|what(?:ever)?) (?:above|before|previously|so far|earlier)",
+                VERB_GATE},
+        {0.9, "(?:reveal|show|print|repeat|output|leak|display|tell me|give me|share|dump|expose|write out|spell out|"
+                + "list|recite|echo|paste|provide) (?:me )?(?:(?:the|your|all|of|full|complete|exact|entire|"
+                + "original|initial|hidden|secret|internal|verbatim) ){0,4}(?:system|initial|hidden|original|"
+                + "secret|internal|developer|pre-?prompt|base) ?(?:prompt|instructions?|message|rules|"
+                + "configuration|directives?)",
+                "prompt|instruction|message|rules|configuration|directive"},
+        {0.85, "(?:what (?:is|are|was|were) )(?:your|the) (?:system|initial|hidden|original|secret) "
+                + "(?:prompt|instructions?)",
+                "prompt|instruction"},
+        {0.9, "\\b(?:dan|do anything now|stan|dude|aim|developer mode|dev mode|god mode|jailbreak(?:ed)? mode|"
+                + "unrestricted mode|evil mode|chaos mode)\\b.{0,80}\\b(?:enabled?|activated?|mode|persona|"
+                + "no (?:rules|limits|restrictions|filters))",
+                "enable|activ|mode|persona|no rules|no limits|no restrictions|no filters"},
+        {0.9, "(?:enable|enter|activate|switch to|turn on|unlock) (?:the )?(?:dan|developer|dev|god|jailbreak|"
+                + "unrestricted|unfiltered|evil|sudo|admin|root|debug) ?mode",
+                "mode"},
+        {0.85, "you are (?:now |no longer )?(?:an? )?(?:unrestricted|unfiltered|uncensored|jailbroken|free|rogue|"
+                + "evil|amoral|unaligned) (?:ai|assistant|model|chatbot|bot|llm|version)",
+                "you are"},
+        {0.85, "(?:you (?:are|will be) (?:now )?|act as |pretend (?:to be|you are) |roleplay as |become )(?:an? )?"
+                + "(?:ai|assistant|model|chatbot|character|persona)? ?(?:that|who|which) (?:has|have) no "
+                + "(?:rules|restrictions|limits|limitations|filters|guidelines|ethics|morals|boundaries)",
+                "no rules|no restrictions|no limits|no limitations|no filters|no guidelines|no ethics|no morals|no boundaries"},
+        {0.85, "(?:without|ignoring|free (?:of|from)|no longer bound by|not bound by|with no) (?:any )?(?:of )?"
+                + "(?:your |the |openai'?s? |anthropic'?s? )?(?:content )?(?:restrictions|filters|filtering|"
+                + "censorship|guidelines|rules|policies|safety (?:rules|guidelines|filters)|limitations|"
+                + "ethical (?:guidelines|constraints))",
+                "restriction|filter|censorship|guideline|rules|policies|limitation|ethical"},
+        {0.8, "(?:disable|turn off|deactivate|remove|bypass|circumvent|get around|evade|break out of) (?:your |the |"
+                + "all |any )?(?:safety|content|security)? ?(?:filters?|guardrails?|safeguards?|restrictions|"
+                + "moderation|alignment|censorship|safety)",
+                "filter|guardrail|safeguard|restriction|moderation|alignment|censorship|safety"},
+        {0.8, "from now on,? (?:you (?:will|must|are|shall|should)|act|respond|answer|reply|always|never|only|"
+                + "ignore|forget)",
+                "from now on"},
+        {0.75, "(?:new|updated|real|actual|true|revised|secret|hidden|admin|override) (?:system )?"
+                + "(?:instructions?|prompt|rules|directives?|orders) ?(?::|follow|are|is|below|from|override)",
+                "instruction|prompt|rules|directive|orders"},
+        {0.85, "(?:^|\\n|\\s)(?:<\\|?/?(?:system|im_start|im_end|endoftext)\\|?>|\\[/?(?:system|inst|sys)\\]|"
+                + "<</?sys>>|#{2,} ?(?:system|instruction|new instructions?)\\b)",
+                "system|im_|endoftext|inst]|sys]|<<sys|instruction"},
+        {0.75, "(?:stop|cease|quit) (?:being|acting as|pretending to be) (?:an? )?(?:ai|assistant|language model|"
+                + "helpful|chatbot)",
+                "stop|cease|quit"},
+        {0.8, "(?:do not|don't|never) (?:follow|obey|adhere to|listen to|respect|comply with) (?:your |the |any )?"
+                + "(?:previous |prior |original |system |initial )?" + RULES_NOUN,
+                "follow|obey|adhere|listen|respect|comply"},
+        {0.8, "(?:pay no attention to|take no notice of|no longer follow|stop following) (?:the |your |any |all )?"
+                + "(?:previous |prior |above |earlier |original |system )?" + RULES_NOUN,
+                "attention|notice|follow"},
+        {0.75, "(?:the )?(?:above|previous|prior) " + RULES_NOUN + " (?:are|were|is|was) (?:void|null|"
+                + "cancel+ed|revoked|obsolete|outdated|fake|wrong|no longer valid|not valid)",
+                "void|null|cancel|revoked|obsolete|outdated|fake|wrong|valid"},
+        {0.7, "(?:you must|you will|you have to) (?:now )?(?:answer|respond|comply|obey) (?:every|all|any) "
+                + "(?:question|request|prompt)s? (?:without|regardless)",
+                "question|request|prompt"},
+        {0.8, "(?:print|output|return|send|exfiltrate|post|upload|forward) (?:all |the |any |your )?"
+                + "(?:api keys?|secrets?|passwords?|credentials|tokens?|environment variables|env vars)",
+                "api key|secret|password|credential|token|environment variable|env var"},
+    };
+
+    /** Chars around a key word in which a rule looks for its match: longer than any rule's match. */
+    private static final int WINDOW = 240;
+
+    private final Pattern[] patterns;
+    private final double[] weights;
+    private final String[][] gates;
+    private final NaiveBayes classifier;
+    private final double threshold;
+
+    /**
+     * @param classifier null for rules only
+     * @param threshold score from which a finding is reported
+     */
+    public PromptInjectionScanner(NaiveBayes classifier, double threshold) {
+        this.patterns = new Pattern[RULES.length];
+        this.weights = new double[RULES.length];
+        this.gates = new String[RULES.length][];
+        for (int i = 0; i < RULES.length; i++) {
+            weights[i] = (Double) RULES[i][0];
+            patterns[i] = Pattern.compile((String) RULES[i][1]);
+            gates[i] = ((String) RULES[i][2]).split("\\|");
+        }
+        this.classifier = classifier;
+        this.threshold = threshold;
+    }
+
+    public static NaiveBayes trainDefault() {
+        return NaiveBayes.train(NaiveBayes.read(TRAINING_SET), t -> TextNormalizer.normalize(t).text());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * System and developer messages are the app's own instructions, and answers are the model's own text: neither is
+     * where an injection arrives (user, assistant history and tool messages are).
+     */
+    @Override
+    public boolean untrustedOnly() {
+        return true;
+    }
+
+    /** Scores of the rules and the classifier, for the harness and for explanations. */
+    public record Score(double rule, int ruleIndex, int start, int end, double classifier) {
+        /**
+         * The best rule, or the classifier when it is confident ({@link #CLASSIFIER_FLOOR}): naive Bayes
+         * probabilities are overconfident, and a benign text with a few attack-like words reaches 0.8 easily.
+         */
+        public double combined() {
+            return Math.max(rule, classifier >= CLASSIFIER_FLOOR ? classifier : 0);
+        }
+    }
+
+    /** The classifier alone counts only from this probability (measured on the evaluation set, see the README). */
+    public static final double CLASSIFIER_FLOOR = 0.9;
+
+    public Score score(String text) {
+        Normalized norm = TextNormalizer.normalizeShared(text);
+        String s = norm.text();
+        double best = 0;
+        int bestRule = -1;
+        int start = 0;
+        int end = text.length();
+        for (int i = 0; i < patterns.length; i++) {
+            if (weights[i] <= best) {
+                continue;
+            }
+            List<Windows.Match> found = Windows.find(patterns[i], s, gates[i], WINDOW, WINDOW);
+            if (!found.isEmpty()) {
+                Windows.Match m = found.get(0);
+                best = weights[i];
+                bestRule = i;
+                start = norm.originalStart(m.start());
+                end = norm.originalEnd(m.end(), text);
+            }
+        }
+        double p = classifier == null ? 0 : classifier.probability(s);
+        if (end <= start) {
+            start = 0;
+            end = text.length();
+        }
+        return new Score(best, bestRule, start, end, p);
+    }
+
+    @Override
+    public List<Detection> scan(String text) {
+        if (text.isBlank()) {
+            return List.of();
+        }
+        Score score = score(text);
+        double combined = score.combined();
+        if (combined < threshold) {
+            return List.of();
+        }
+        int start = score.rule() >= score.classifier() ? score.start() : 0;
+        int end = score.rule() >= score.classifier() ? score.end() : text.length();
+        return List.of(new Detection(FindingTypes.PROMPT_INJECTION, start, end, NAME, round(combined)));
+    }
+
+    static double round(double score) {
+        return Math.round(score * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.llmops.guardrail.scanner;
+
+import com.google.re2j.Pattern;
+import dev.llmops.guardrail.Detection;
+import dev.llmops.guardrail.FindingTypes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Street addresses by shape, no gazetteer: US/UK style "221B Baker Street", "1600 Pennsylvania Ave NW, Apt 4,
+ * Washington, DC 20500" (house number, one to four capitalised words, a street suffix, then optional unit, city,
+ * state/ZIP or UK postcode), and German/Dutch style "Hauptstraße 12a, 10115 Berlin". PO boxes too.
+ */
+public final class StreetAddressScanner implements Scanner {
+    public static final String NAME = "street-address";
+
+    private static final String SUFFIX = "(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|"
+            + "Way|Place|Pl|Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Close|Crescent|"
+            + "Gardens|Row|Alley|Plaza|Walk)\\.?";
+    private static final Pattern US_UK = Pattern.compile("\\b[0-9]{1,6}[A-Za-z]? (?:[A-Z][a-z]+\\.? ){1,4}" + SUFFIX
+            + "(?: (?:N|S|E|W|NE|NW|SE|SW)\\b)?"
+            + "(?:,? (?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|#) ?[0-9A-Za-z\\-]{1,6})?"
+            + "(?:, [A-Z][a-z]+(?: [A-Z][a-z]+){0,2})?"
+            + "(?:,? [A-Z]{2} [0-9]{5}(?:-[0-9]{4})?|,? [A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2})?");
+    private static final Pattern EUROPEAN = Pattern.compile("\\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\\.|weg|gasse|"
+            + "platz|allee|ring|damm|ufer|straat|laan|gracht|plein) [0-9]{1,4}[a-z]?"
+            + "(?:, ?[0-9]{4,5} [A-ZÄÖÜ][a-zäöüß]+)?");
+    private static final String[] SUFFIX_WORDS = {" Street", " St", " Avenue", " Ave", " Road", " Rd", " Boulevard",
+        " Blvd", " Lane", " Ln", " Drive", " Dr", " Court", " Ct", " Way", " Place", " Pl", " Terrace", " Ter",
+        " Parkway", " Pkwy", " Circle", " Cir", " Highway", " Hwy", " Square", " Sq", " Trail", " Trl", " Close",
+        " Crescent", " Gardens", " Row", " Alley", " Plaza", " Walk"};
+    private static final String[] EUROPEAN_WORDS = {"straße ", "strasse ", "str. ", "weg ", "gasse ", "platz ",
+        "allee ", "ring ", "damm ", "ufer ", "straat ", "laan ", "gracht ", "plein "};
+    private static final Pattern PO_BOX = Pattern.compile("(?i)\\bP\\.? ?O\\.? Box [0-9]{1,6}\\b");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<Detection> scan(String text) {
+        List<Detection> out = null;
+        // Each pattern runs only around the words it needs: a street suffix, a European suffix, "Box".
+        out = find(text, US_UK, SUFFIX_WORDS, 120, 120, out);
+        out = find(text, EUROPEAN, EUROPEAN_WORDS, 40, 60, out);
+        out = find(text, PO_BOX, new String[] {"Box", "BOX", "box"}, 12, 10, out);
+        return out == null ? List.of() : out;
+    }
+
+    private static List<Detection> find(String text, Pattern p, String[] literals, int before, int after,
+            List<Detection> out) {
+        for (Windows.Match m : Windows.find(p, text, literals, before, after)) {
+            if (out == null) {
+                out = new ArrayList<>(1);
+            }
+            out.add(new Detection(FindingTypes.STREET_ADDRESS, m.start(), m.end(), NAME, 0.8));
+        }
+        return out;
+    }
+}

@@ -1,5 +1,8 @@
 package dev.llmops.router.auth;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,8 +22,13 @@ public class KeyStoreBeans {
 
     @Produces
     @Singleton
-    VirtualKeys virtualKeys(KeyStore store, Redis redis, Vertx vertx, AccessConfig config) {
-        return new VirtualKeys(store, redis, vertx, config.keyCacheTtl(), config.unknownKeyCacheTtl(),
+    VirtualKeys virtualKeys(KeyStore store, Redis redis, Vertx vertx, AccessConfig config, MeterRegistry registry) {
+        VirtualKeys keys = new VirtualKeys(store, redis, vertx, config.keyCacheTtl(), config.unknownKeyCacheTtl(),
                 config.staleIfError(), config.keyCacheMaxEntries());
+        FunctionCounter.builder("llmops_router_key_stale_served_total", keys, VirtualKeys::staleServed)
+                .description("virtual keys accepted from the local cache because Redis was unavailable").register(registry);
+        Gauge.builder("llmops_router_key_invalidations_subscribed", keys, k -> k.subscribed() ? 1 : 0)
+                .description("1 while this replica listens for key revocations and updates").register(registry);
+        return keys;
     }
 }

@@ -87,6 +87,8 @@ public class RateLimiter {
     private final FailurePolicy onRedisFailure;
     private final long windowMs;
     private final LongAdder redisFailures = new LongAdder();
+    private final LongAdder deniedRpm = new LongAdder();
+    private final LongAdder deniedTpm = new LongAdder();
 
     public RateLimiter(Redis redis, String prefix, Duration timeout, FailurePolicy onRedisFailure, Duration window) {
         this.redis = redis;
@@ -107,7 +109,7 @@ public class RateLimiter {
         long reserve = tpm > 0 ? Math.max(0, Math.min(tokens, tpm)) : 0;
         return ACQUIRE.run(redis, timeout, List.of(key(keyId)), List.of(Long.toString(windowMs),
                         Long.toString(Math.max(0, rpm)), Long.toString(Math.max(0, tpm)), Long.toString(reserve)))
-                .map(r -> decision(r, reserve))
+                .map(r -> count(decision(r, reserve)))
                 .onFailure(e -> !(e instanceof io.grpc.StatusRuntimeException)).recoverWithUni(e -> {
                     redisFailures.increment();
                     if (onRedisFailure == FailurePolicy.OPEN) {
@@ -133,6 +135,23 @@ public class RateLimiter {
                             keyId, e.getMessage());
                 })
                 .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private Decision count(Decision d) {
+        if (!d.allowed()) {
+            ("tpm".equals(d.exceeded()) ? deniedTpm : deniedRpm).increment();
+        }
+        return d;
+    }
+
+    /** Requests refused by the RPM limit. */
+    public long deniedRpm() {
+        return deniedRpm.sum();
+    }
+
+    /** Requests refused by the TPM limit. */
+    public long deniedTpm() {
+        return deniedTpm.sum();
     }
 
     /** Redis calls that failed (limits not enforced or refused, per the policy). */

@@ -12,7 +12,12 @@ import com.google.rpc.RetryInfo;
 import dev.llmops.router.auth.ApiKeys;
 import dev.llmops.router.service.RoutingService;
 import dev.llmops.testsupport.IsolatedServersResource;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.util.Map;
 import llmops.common.v1.Caller;
 import io.grpc.Metadata;
@@ -81,6 +86,21 @@ class AdminAndLimitsEndToEndTest {
     @Inject
     RoutingService routing;
 
+    @Inject
+    Redis redis;
+
+    @ConfigProperty(name = "llmops.redis.key-prefix")
+    String prefix;
+
+    /** Waits while Redis' clock is in the last 10 s of a minute. */
+    void awayFromMinuteBoundary() throws InterruptedException {
+        io.vertx.mutiny.redis.client.Response t = redis.send(Request.cmd(Command.TIME)).await().atMost(Duration.ofSeconds(5));
+        long into = (t.get(0).toLong() * 1000 + t.get(1).toLong() / 1000) % 60_000;
+        if (into > 50_000) {
+            Thread.sleep(60_000 - into + 10);
+        }
+    }
+
     @Test
     void theKeysTagsAndTeamTravelInTheCallerAndWinOverRequestTags() {
         ApiKeys.Principal key = new ApiKeys.Principal("k1", "acme", "search", List.of("local-echo"), 0, 0,
@@ -136,8 +156,9 @@ class AdminAndLimitsEndToEndTest {
     }
 
     @Test
-    void theRpmLimitAnswers429WithTheRealRetryAfterAndGrpcRetryInfo() {
+    void theRpmLimitAnswers429WithTheRealRetryAfterAndGrpcRetryInfo() throws InterruptedException {
         String key = create(KeySpec.newBuilder().setTenantId("acme").setRpmLimit(2)).getApiKey();
+        awayFromMinuteBoundary(); // all of this must happen in one limiter window
         for (int i = 0; i < 2; i++) {
             int status = chat(key, "local-echo").statusCode();
             assertNotEquals(429, status, "request " + (i + 1) + " of 2 is within the limit");
@@ -148,6 +169,10 @@ class AdminAndLimitsEndToEndTest {
         long retryAfter = Long.parseLong(limited.header("retry-after"));
         assertTrue(retryAfter >= 1 && retryAfter <= 120, "retry-after " + retryAfter);
         assertTrue(limited.jsonPath().getString("error.message").contains("2 requests per minute"));
+        String metrics = given().get("/q/metrics").asString();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("llmops_router_limit_rejections_total{limit=\"rpm\"")
+                && !l.endsWith(" 0.0")), "the rejection is counted");
+        assertTrue(metrics.contains("llmops_router_key_invalidations_subscribed 1.0"), "listening for revocations");
 
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> as(router, key).chat(
                 ChatRequest.newBuilder().setModel("local-echo").addMessages(ChatMessage.newBuilder()

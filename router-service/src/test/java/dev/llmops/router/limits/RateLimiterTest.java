@@ -129,8 +129,10 @@ class RateLimiterTest {
         awayFromBoundary(redis, 60_000, 5_000);
         assertTrue(await(minute.acquire("k-wait", 2, 0, 1)).allowed());
         assertTrue(await(minute.acquire("k-wait", 2, 0, 1)).allowed());
+        long deniedBefore = minute.deniedRpm();
         RateLimiter.Decision d = await(minute.acquire("k-wait", 2, 0, 1));
         assertFalse(d.allowed());
+        assertEquals(deniedBefore + 1, minute.deniedRpm(), "counted for the metrics");
         assertEquals("rpm", d.exceeded());
         // the sliding-window counter weighs the previous minute as if spread evenly, so the wait can exceed one
         // window (up to two) when the previous minute's requests came at its start

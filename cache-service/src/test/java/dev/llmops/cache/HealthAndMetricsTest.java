@@ -72,6 +72,44 @@ class HealthAndMetricsTest {
         assertEquals(timed + 3, metric("llmops_cache_lookup_seconds_count", "tier=\"exact\""));
     }
 
+    @Test
+    void semanticMetersMove() {
+        String tenant = "metrics-" + UUID.randomUUID().toString().substring(0, 8);
+        llmops.cache.v1.SemanticOptions on = llmops.cache.v1.SemanticOptions.newBuilder().setEnabled(true).build();
+        double embeds = unlabelled("llmops_cache_semantic_embed_seconds_count");
+        double nearest = unlabelled("llmops_cache_semantic_nearest_similarity_count");
+        double saved = metric("llmops_cache_cost_avoided_nanos_usd_total", "tier=\"semantic\"");
+        cache.store(StoreRequest.newBuilder().setQuery(query(tenant, "How do I renew my passport?"))
+                .setAnswer(CachedAnswer.newBuilder().setContent("Online.").setCostNanosUsd(777)).setSemantic(on)
+                .build());
+        assertTrue(cache.lookup(LookupRequest.newBuilder().setQuery(query(tenant, "How can I renew my passport?"))
+                .setSemantic(on).build()).getHit());
+        assertEquals(embeds + 2, unlabelled("llmops_cache_semantic_embed_seconds_count"));
+        assertEquals(nearest + 1, unlabelled("llmops_cache_semantic_nearest_similarity_count"));
+        assertEquals(saved + 777, metric("llmops_cache_cost_avoided_nanos_usd_total", "tier=\"semantic\""));
+        assertTrue(unlabelled("llmops_cache_semantic_rebuilds_total") >= 1, "the start-up rebuild is counted");
+        assertTrue(unlabelled("llmops_cache_semantic_index_entries") >= 1);
+        assertTrue(unlabelled("llmops_cache_semantic_index_bytes") > 0);
+        assertTrue(unlabelled("llmops_cache_semantic_centroid_similarity") > 0);
+        cache.invalidate(InvalidateRequest.newBuilder().setTenantId(tenant).build());
+    }
+
+    private static CacheQuery query(String tenant, String question) {
+        return CacheQuery.newBuilder().setCaller(Caller.newBuilder().setTenantId(tenant)).setModel("m")
+                .addMessages(ChatMessage.newBuilder().setRole(Role.ROLE_USER).setContent(question)).build();
+    }
+
+    /** The value of a sample without labels. */
+    private static double unlabelled(String name) {
+        String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String line : body.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no sample " + name + " in /q/metrics");
+    }
+
     /** The value of the one Prometheus sample of this name whose labels include all the given ones. */
     private static double metric(String name, String... labels) {
         String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();

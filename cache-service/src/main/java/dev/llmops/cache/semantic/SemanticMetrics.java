@@ -52,6 +52,7 @@ public class SemanticMetrics {
                 .description("Semantic lookups/stores that failed and were treated as a miss / not stored")
                 .register(registry);
         Gauge.builder("llmops.cache.semantic.centroid.similarity", this, SemanticMetrics::centroidSimilarity)
+                .strongReference(true)
                 .description("Cosine between the centroid of recent queries and that of stored questions")
                 .register(registry);
         for (String r : new String[] {"number", "negation", "direction", "entity", "substitution"}) {
@@ -60,9 +61,10 @@ public class SemanticMetrics {
     }
 
     public void indexGauges(Supplier<VectorIndex> index) {
-        Gauge.builder("llmops.cache.semantic.index.entries", index, i -> i.get().size())
+        // Strong references: a gauge holds its object weakly, and nothing else holds these suppliers.
+        Gauge.builder("llmops.cache.semantic.index.entries", index, i -> i.get().size()).strongReference(true)
                 .description("Entries in this replica's vector index").register(registry);
-        Gauge.builder("llmops.cache.semantic.index.bytes", index, i -> i.get().memoryBytes())
+        Gauge.builder("llmops.cache.semantic.index.bytes", index, i -> i.get().memoryBytes()).strongReference(true)
                 .description("Approximate heap held by this replica's vector index").register(registry);
     }
 

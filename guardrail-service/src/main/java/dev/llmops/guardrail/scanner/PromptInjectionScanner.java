@@ -10,11 +10,12 @@ import java.util.List;
 
 /**
  * Prompt injection and jailbreak attempts. The text is normalised first ({@link TextNormalizer}: invisible
- * characters, confusables, leetspeak, spelled-out words, base64/hex), then weighted rules (RE2/J, linear time) look
- * for the known shapes (override earlier instructions, reveal the system prompt, persona/"mode" jailbreaks, fake
- * role markers), and a naive Bayes classifier trained at start on {@code guardrail/injection-train.tsv} scores the
- * whole text. Score = max(best rule, classifier if at least 0.9); one finding when it reaches the threshold, spanning the best rule
- * match in the original text (or the whole text when only the classifier fired).
+ * characters, confusables, leetspeak, spelled-out words, base64/hex). Then weighted rules look for the known shapes
+ * (override earlier instructions, reveal the system prompt, persona/"mode" jailbreaks, fake role markers): RE2-valid
+ * syntax with bounded repetitions only, run by the JDK engine in windows around their key words
+ * ({@link Windows#findBounded}). A naive Bayes classifier trained at start on {@code guardrail/injection-train.tsv}
+ * scores the whole text. Score = max(best rule, classifier if at least 0.9); one finding when it reaches the
+ * threshold, spanning the best rule match in the original text (or the whole text when only the classifier fired).
  */
 public final class PromptInjectionScanner implements Scanner {
     public static final String NAME = "prompt-injection";
@@ -105,7 +106,7 @@ public final class PromptInjectionScanner implements Scanner {
     /** Chars around a key word in which a rule looks for its match: longer than any rule's match. */
     private static final int WINDOW = 240;
 
-    private final Pattern[] patterns;
+    private final java.util.regex.Pattern[] patterns;
     private final double[] weights;
     private final String[][] gates;
     private final NaiveBayes classifier;
@@ -116,12 +117,14 @@ public final class PromptInjectionScanner implements Scanner {
      * @param threshold score from which a finding is reported
      */
     public PromptInjectionScanner(NaiveBayes classifier, double threshold) {
-        this.patterns = new Pattern[RULES.length];
+        this.patterns = new java.util.regex.Pattern[RULES.length];
         this.weights = new double[RULES.length];
         this.gates = new String[RULES.length][];
         for (int i = 0; i < RULES.length; i++) {
             weights[i] = (Double) RULES[i][0];
-            patterns[i] = Pattern.compile((String) RULES[i][1]);
+            String regex = (String) RULES[i][1];
+            Pattern.compile(regex); // must also be valid RE2: keeps the rules free of back-references and look-around
+            patterns[i] = java.util.regex.Pattern.compile(regex);
             gates[i] = ((String) RULES[i][2]).split("\\|");
         }
         this.classifier = classifier;
@@ -171,7 +174,7 @@ public final class PromptInjectionScanner implements Scanner {
             if (weights[i] <= best) {
                 continue;
             }
-            List<Windows.Match> found = Windows.find(patterns[i], s, gates[i], WINDOW, WINDOW);
+            List<Windows.Match> found = Windows.findBounded(patterns[i], s, gates[i], WINDOW, WINDOW);
             if (!found.isEmpty()) {
                 Windows.Match m = found.get(0);
                 best = weights[i];

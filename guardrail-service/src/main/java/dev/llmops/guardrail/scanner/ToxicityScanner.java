@@ -20,7 +20,7 @@ public final class ToxicityScanner implements Scanner {
 
     public enum Category { INSULT, THREAT, HATE, SEXUAL, SELF_HARM, PROFANITY }
 
-    private record Term(Category category, double weight, Pattern pattern, String[] gates) {
+    private record Term(Category category, double weight, java.util.regex.Pattern pattern, String[] gates) {
     }
 
     private static final List<Term> TERMS = List.of(
@@ -58,7 +58,8 @@ public final class ToxicityScanner implements Scanner {
     private static final Pattern AIMED = Pattern.compile("\\b(?:you|your|you're|u|ur|yourself)\\b");
 
     private static Term t(Category category, double weight, String regex, String gates) {
-        return new Term(category, weight, Pattern.compile(regex), gates.split("\\|"));
+        Pattern.compile(regex); // must also be valid RE2 (no back-references or look-around); bounded repetitions only
+        return new Term(category, weight, java.util.regex.Pattern.compile(regex), gates.split("\\|"));
     }
 
     @Override
@@ -91,7 +92,7 @@ public final class ToxicityScanner implements Scanner {
             if (term.weight() + 0.15 <= best[c]) {
                 continue;
             }
-            for (Windows.Match m : Windows.find(term.pattern(), s, term.gates(), 120, 120)) {
+            for (Windows.Match m : Windows.findBounded(term.pattern(), s, term.gates(), 120, 120)) {
                 double score = term.weight();
                 int from = Math.max(0, m.start() - 24);
                 if (term.category() == Category.INSULT || term.category() == Category.PROFANITY) {

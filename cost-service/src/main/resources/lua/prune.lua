@@ -1,27 +1,43 @@
--- Shared prologue of every budget script (prepended by BudgetStore).
--- KEYS[1] budget hash {spent, reserved}      KEYS[2] zset: request id -> expiry (ms, Redis clock)
--- KEYS[3] hash: request id -> reserved nanos  KEYS[4] reservation key (mirror with TTL)   KEYS[5] settled key
--- The zset and the amounts hash are the truth about reservations; expired ones are pruned here, so an
--- abandoned reservation stops counting as soon as any script touches the key after its expiry.
+-- Shared prologue of every budget script (prepended by BudgetStore). All keys carry the tenant's hash tag.
+-- KEYS[1] zset: request id -> expiry (ms, Redis clock)   KEYS[2] hash: request id -> "amount\nbudget key\n..."
+-- KEYS[3] settled key of this request                    KEYS[4..] budget hashes {spent, reserved, alerted}
+-- The zset and the entries hash are the truth about reservations; expired ones are pruned here, so an
+-- abandoned reservation stops counting as soon as any script of the tenant runs after its expiry.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+local function num(key, field)
+  return tonumber(redis.call('HGET', key, field) or '0')
+end
+-- Gives an entry's amount back to every budget it was reserved on (a counter that expired meanwhile is left
+-- alone rather than recreated with a negative value). Returns the amount.
+local function unreserve(entry)
+  local amt = nil
+  for part in string.gmatch(entry, '[^\n]+') do
+    if not amt then
+      amt = part
+    elseif redis.call('EXISTS', part) == 1 then
+      redis.call('HINCRBY', part, 'reserved', '-' .. amt)
+    end
+  end
+  return tonumber(amt)
+end
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 for _, id in ipairs(expired) do
-  local amt = redis.call('HGET', KEYS[3], id)
-  if amt then
-    redis.call('HINCRBY', KEYS[1], 'reserved', '-' .. amt)
-    redis.call('HDEL', KEYS[3], id)
+  local e = redis.call('HGET', KEYS[2], id)
+  if e then
+    unreserve(e)
+    redis.call('HDEL', KEYS[2], id)
   end
 end
 if #expired > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 end
--- No live reservation left (or the zset expired as a whole): nothing is reserved. This also heals any drift.
-if redis.call('ZCARD', KEYS[2]) == 0 then
-  redis.call('HDEL', KEYS[1], 'reserved')
-  redis.call('DEL', KEYS[3])
-end
-local function state()
-  local s = redis.call('HMGET', KEYS[1], 'spent', 'reserved')
-  return tonumber(s[1] or '0'), tonumber(s[2] or '0')
+-- No live reservation left in the tenant: the budgets touched here hold none either (this heals any drift).
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[2])
+  for i = 4, #KEYS do
+    if redis.call('EXISTS', KEYS[i]) == 1 then
+      redis.call('HSET', KEYS[i], 'reserved', 0)
+    end
+  end
 end

@@ -1,28 +1,55 @@
--- ARGV[1] request id, ARGV[2] worst-case nanos, ARGV[3] limit nanos (-1 = unlimited), ARGV[4] ttl ms
--- Returns {code, reserved nanos, spent, reserved total}: code 1 new, 2 existing, 3 already settled, 0 exhausted.
-local spent, reserved = state()
-if redis.call('EXISTS', KEYS[5]) == 1 then
-  return {3, 0, spent, reserved}
+-- ARGV[1] request id, ARGV[2] worst-case nanos, ARGV[3] reservation ttl ms,
+-- then per budget i (KEYS[3+i]): ARGV[4+3(i-1)] limit nanos (-1 = unlimited), [5+..] hard 1/0, [6+..] keep seconds.
+-- Returns {1 reserved now | 2 already reserved | 3 already settled, amount, spent_1, reserved_1, ...}
+-- or {0, amount, index of the exhausted budget, its spent, its reserved}.
+local n = #KEYS - 3
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  local out = {3, 0}
+  for i = 1, n do
+    table.insert(out, num(KEYS[3 + i], 'spent'))
+    table.insert(out, num(KEYS[3 + i], 'reserved'))
+  end
+  return out
 end
-local existing = redis.call('HGET', KEYS[3], ARGV[1])
+local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then
-  return {2, tonumber(existing), spent, reserved}
+  local out = {2, tonumber(string.match(existing, '^[^\n]+'))}
+  for i = 1, n do
+    table.insert(out, num(KEYS[3 + i], 'spent'))
+    table.insert(out, num(KEYS[3 + i], 'reserved'))
+  end
+  return out
 end
 local amount = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-if limit >= 0 and spent + reserved + amount > limit then
-  return {0, amount, spent, reserved}
+for i = 1, n do
+  local k = KEYS[3 + i]
+  local base = 4 + 3 * (i - 1)
+  local limit = tonumber(ARGV[base])
+  if ARGV[base + 1] == '1' and limit >= 0 and num(k, 'spent') + num(k, 'reserved') + amount > limit then
+    return {0, amount, i, num(k, 'spent'), num(k, 'reserved')}
+  end
 end
-local ttl = tonumber(ARGV[4])
-redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[2])
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
-redis.call('SET', KEYS[4], ARGV[2], 'PX', ttl)
+local entry = ARGV[2]
+local out = {1, amount}
+for i = 1, n do
+  local k = KEYS[3 + i]
+  local keep = tonumber(ARGV[4 + 3 * (i - 1) + 2])
+  redis.call('HINCRBY', k, 'reserved', ARGV[2])
+  if keep > 0 and redis.call('TTL', k) < 0 then
+    redis.call('EXPIRE', k, keep)
+  end
+  entry = entry .. '\n' .. k
+  table.insert(out, num(k, 'spent'))
+  table.insert(out, num(k, 'reserved'))
+end
+local ttl = tonumber(ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], entry)
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 -- the index keys outlive their newest reservation, then vanish on their own (never shortened: replicas may
 -- run with different TTLs)
-for i = 2, 3 do
+for i = 1, 2 do
   if redis.call('PTTL', KEYS[i]) < ttl + 1000 then
     redis.call('PEXPIRE', KEYS[i], ttl + 1000)
   end
 end
-return {1, amount, spent, reserved + amount}
+return out

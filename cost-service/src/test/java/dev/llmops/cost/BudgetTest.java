@@ -1,7 +1,6 @@
 package dev.llmops.cost;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,7 +67,11 @@ class BudgetTest {
     }
 
     private long budgetField(String key, String field) {
-        String v = redis.hash(String.class).hget(prefix + "budget:{" + key + "}", field);
+        return field("tenant-budget", "key/" + key + ":total", field);
+    }
+
+    private long field(String tenant, String budget, String field) {
+        String v = redis.hash(String.class).hget(prefix + "b:{" + tenant + "}:" + budget, field);
         return v == null ? 0 : Long.parseLong(v);
     }
 
@@ -87,19 +90,20 @@ class BudgetTest {
         assertEquals(750_000, again.getReservedNanosUsd());
         assertEquals(HUNDRED_USD - 750_000, again.getRemainingNanosUsd());
         assertEquals(750_000, budgetField(key, "reserved"), "the second Reserve reserved nothing more");
-        assertEquals("750000", redis.value(String.class).get(prefix + "res:{" + key + "}:" + rid));
+        assertEquals("750000\n" + prefix + "b:{tenant-budget}:key/" + key + ":total",
+                redis.hash(String.class).hget(prefix + "res:{tenant-budget}", rid));
 
         SettleResponse settled = settle(rid, key, "gpt-4o-mini", 1000, 0, 200);
         assertEquals(1000 * 150 + 200 * 600, settled.getCostNanosUsd());
         assertEquals(HUNDRED_USD - 270_000, settled.getRemainingNanosUsd());
         assertEquals(0, budgetField(key, "reserved"));
         assertEquals(270_000, budgetField(key, "spent"));
-        assertEquals(null, redis.value(String.class).get(prefix + "res:{" + key + "}:" + rid));
+        assertEquals(null, redis.hash(String.class).hget(prefix + "res:{tenant-budget}", rid));
 
         SettleResponse repeated = settle(rid, key, "gpt-4o-mini", 1000, 0, 200);
         assertEquals(270_000, repeated.getCostNanosUsd());
         assertEquals(270_000, budgetField(key, "spent"), "a repeated Settle adds nothing");
-        long ttl = redis.key().pttl(prefix + "settled:{" + key + "}:" + rid);
+        long ttl = redis.key().pttl(prefix + "settled:{tenant-budget}:" + rid);
         assertTrue(ttl > 6L * 24 * 3600 * 1000 && ttl <= 7L * 24 * 3600 * 1000, "settled TTL ~7 days: " + ttl);
 
         assertEquals(0, release(rid, key), "nothing left to release after Settle");
@@ -115,6 +119,25 @@ class BudgetTest {
         assertEquals(9_250_000, s.getCostNanosUsd());
         assertEquals(HUNDRED_USD - 9_250_000, s.getRemainingNanosUsd());
         assertEquals(9_250_000, budgetField(key, "spent"));
+    }
+
+    @Test
+    void usageIsCountedLocallyWhenTheUpstreamReportedNone() {
+        String key = "key-" + id();
+        SettleResponse s = cost.settle(SettleRequest.newBuilder().setRequestId(id()).setCaller(caller(key))
+                .setModel("gpt-4o-mini").setUsage(TokenUsage.getDefaultInstance())
+                .setPromptText("Hello, world!").setCompletionText("Hi there").build());
+        // o200k_base: "Hello" "," " world" "!" = 4 tokens, "Hi" " there" = 2 tokens
+        assertEquals(4, s.getUsage().getPromptTokens());
+        assertEquals(2, s.getUsage().getCompletionTokens());
+        assertTrue(s.getUsage().getEstimated());
+        assertEquals(4 * 150 + 2 * 600, s.getCostNanosUsd());
+        // reported usage is used as given, never replaced by a count
+        SettleResponse reported = cost.settle(SettleRequest.newBuilder().setRequestId(id()).setCaller(caller(key))
+                .setModel("gpt-4o-mini").setUsage(TokenUsage.newBuilder().setPromptTokens(10).setCompletionTokens(1))
+                .setPromptText("Hello, world!").build());
+        assertEquals(10, reported.getUsage().getPromptTokens());
+        assertTrue(!reported.getUsage().getEstimated());
     }
 
     @Test
@@ -139,8 +162,8 @@ class BudgetTest {
                 () -> reserve(big, key, "gpt-4o", 100, 100)); // 250,000 + 1,000,000
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
         assertEquals("budget of key key-small exhausted: limit $0.001000000, spent $0.000000000, reserved"
-                + " $0.000000000, this request needs up to $0.001250000; raise the key's limit"
-                + " (llmops.cost.budgets.keys) or lower max_completion_tokens", e.getStatus().getDescription());
+                + " $0.000000000, this request needs up to $0.001250000; raise the limit (llmops.cost.budgets)"
+                + " or lower max_completion_tokens", e.getStatus().getDescription());
 
         String r1 = id();
         assertEquals(250_000, reserve(r1, key, "gpt-4o", 100, 50).getRemainingNanosUsd());
@@ -160,20 +183,24 @@ class BudgetTest {
 
     @Test
     void abandonedReservationExpires() throws InterruptedException {
-        // key-expiry: limit 0.0001 USD = 100,000 nanos; %test reservation TTL is 3 s
+        // key-expiry: limit 0.0001 USD = 100,000 nanos; this request's reservation holds 3 s
         String key = "key-expiry";
         String abandoned = id();
-        assertEquals(80_000, reserve(abandoned, key, "local-echo", 0, 200).getReservedNanosUsd());
+        assertEquals(80_000, cost.reserve(ReserveRequest.newBuilder().setRequestId(abandoned)
+                .setCaller(caller(key)).setModel("local-echo").setMaxCompletionTokens(200).setReservationTtlMs(3000)
+                .build()).getReservedNanosUsd());
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, code(() -> reserve(id(), key, "local-echo", 0, 200)));
-        long ttl = redis.key().pttl(prefix + "res:{" + key + "}:" + abandoned);
-        assertTrue(ttl > 0 && ttl <= 3000, "reservation key has the TTL: " + ttl);
+        double expiry = redis.sortedSet(String.class).zscore(prefix + "resexp:{tenant-budget}", abandoned)
+                .orElseThrow();
+        long left = (long) expiry - System.currentTimeMillis();
+        assertTrue(left > 0 && left <= 3100, "reservation expires with the TTL: " + left);
         Thread.sleep(3300);
         String next = id();
         ReserveResponse r = reserve(next, key, "local-echo", 0, 200);
         assertEquals(80_000, r.getReservedNanosUsd());
         assertEquals(20_000, r.getRemainingNanosUsd(), "the expired reservation stopped counting");
         assertEquals(80_000, budgetField(key, "reserved"));
-        assertFalse(redis.key().exists(prefix + "res:{" + key + "}:" + abandoned));
+        assertEquals(null, redis.hash(String.class).hget(prefix + "res:{tenant-budget}", abandoned));
         assertEquals(0, release(abandoned, key), "an expired reservation has nothing left to release");
         // Settling the abandoned request later still records what the provider charged
         assertEquals(80_000, settle(abandoned, key, "local-echo", 0, 0, 200).getCostNanosUsd());
@@ -210,11 +237,13 @@ class BudgetTest {
                 .setRequestId(id()).setCaller(Caller.newBuilder().setKeyId(key)).setModel("gpt-4o").build())));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve(id(), key, "gpt-4o", -1, 1)));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve(id(), key, "gpt-4o", 1, -1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> cost.reserve(ReserveRequest.newBuilder()
+                .setRequestId(id()).setCaller(caller(key)).setModel("gpt-4o").setReservationTtlMs(-1).build())));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> reserve(id(), key, "", 1, 1)));
         StatusRuntimeException unpriced = assertThrows(StatusRuntimeException.class,
                 () -> reserve(id(), key, "gpt-unknown", 1, 1));
         assertEquals(Status.Code.INVALID_ARGUMENT, unpriced.getStatus().getCode());
-        assertTrue(unpriced.getStatus().getDescription().startsWith("no price for model gpt-unknown; priced models: "));
+        assertTrue(unpriced.getStatus().getDescription().startsWith("no price for model gpt-unknown at "));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> settle(id(), key, "gpt-unknown", 1, 0, 1)));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> settle(id(), key, "gpt-4o", 10, 11, 1)));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> settle(id(), key, "gpt-4o", 10, 0, -1)));

@@ -18,7 +18,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 /**
- * Usage events from RabbitMQ into the ledger. Acks only after the ledger transaction committed. A message that
+ * Usage events from RabbitMQ into the ledger, in batches. Acks only after the batch's transaction committed. A message that
  * can never be recorded (not a UsageEvent, or invalid) is rejected without requeue and lands in the DLQ; a
  * database failure requeues it after a pause, so an outage does not empty the queue into the DLQ.
  */
@@ -51,7 +51,9 @@ public class UsageEventConsumer {
             return Uni.createFrom().completionStage(
                     message.nack(e, Metadata.of(new RabbitMQRejectMetadata(false))));
         }
-        return ledger.record(event)
+        // Returns at once: the ack (or requeue) follows the batch's commit in the background, so many events are
+        // in flight (bounded by the prefetch, max-outstanding-messages) and fill one batch together.
+        ledger.record(event)
                 .onItemOrFailure().transformToUni((recorded, failure) -> {
                     if (failure != null) {
                         Log.warnf("usage event %s not recorded (will be redelivered): %s", event.getRequestId(),
@@ -62,7 +64,10 @@ public class UsageEventConsumer {
                     }
                     (recorded == LedgerService.Recorded.INSERTED ? inserted : duplicate).increment();
                     return Uni.createFrom().completionStage(message.ack());
-                });
+                })
+                .subscribe().with(x -> { }, e -> Log.warnf("ack of usage event %s failed: %s", event.getRequestId(),
+                        e.toString()));
+        return Uni.createFrom().voidItem();
     }
 
     /** The raw bytes, whatever the content type made the connector turn the payload into. */

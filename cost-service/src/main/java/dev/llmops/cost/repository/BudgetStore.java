@@ -1,5 +1,6 @@
 package dev.llmops.cost.repository;
 
+import dev.llmops.cost.Budget;
 import dev.llmops.cost.config.CostConfig;
 import dev.llmops.cost.config.RedisKeyConfig;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -11,13 +12,16 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Budgets and reservations in Redis, changed only by Lua scripts so every replica sees one atomic step.
- * All keys of one API key share the hash tag {@code {key-id}}, so each script touches one cluster slot.
+ * Budgets and reservations in Redis, changed only by Lua scripts so every replica sees one atomic step. All keys
+ * of one tenant share the hash tag {@code {tenant-id}}, so one script reserves on every budget of a request
+ * (tenant, team, key, end user) in a single cluster slot.
  */
 @ApplicationScoped
 public class BudgetStore {
@@ -46,42 +50,85 @@ public class BudgetStore {
         this.release = new Script(prune + resource("lua/release.lua"));
     }
 
-    public Uni<ScriptResult> reserve(String keyId, String requestId, long amountNanos, long limitNanos) {
-        return run(reserve, keyId, requestId, Long.toString(amountNanos), Long.toString(limitNanos),
-                Long.toString(Math.max(1, config.budgets().reservationTtl().toMillis())));
+    public String prefix() {
+        return prefix;
     }
 
-    public Uni<ScriptResult> settle(String keyId, String requestId, long costNanos) {
-        return run(settle, keyId, requestId, Long.toString(costNanos),
-                Long.toString(Math.max(1, config.budgets().settledTtl().toMillis())));
+    /** The counter of one budget for the period holding {@code at}. */
+    public String budgetKey(String tenant, Budget b, Instant at) {
+        return prefix + "b:{" + tenant + "}:" + b.id() + ":" + b.period().tag(at);
     }
 
-    public Uni<ScriptResult> release(String keyId, String requestId) {
-        return run(release, keyId, requestId);
+    /** @param ttlMs how long the reservation holds; 0 = llmops.cost.budgets.reservation-ttl */
+    public Uni<ScriptResult> reserve(String tenant, String requestId, long amountNanos, List<Budget> budgets,
+            Instant at, long ttlMs) {
+        long ttl = ttlMs > 0 ? ttlMs : config.budgets().reservationTtl().toMillis();
+        List<String> args = new ArrayList<>(List.of(Long.toString(amountNanos), Long.toString(Math.max(1, ttl))));
+        for (Budget b : budgets) {
+            args.add(Long.toString(b.limitNanos()));
+            args.add(b.hard() ? "1" : "0");
+            args.add(Long.toString(b.period().keepSeconds()));
+        }
+        return run(reserve, tenant, requestId, budgetKeys(tenant, budgets, at), args);
     }
 
-    /** Keys for one request: budget hash, expiry zset, amounts hash, reservation key, settled key. */
-    List<String> keys(String keyId, String requestId) {
-        String tag = "{" + keyId + "}";
-        return List.of(prefix + "budget:" + tag, prefix + "resexp:" + tag, prefix + "resamt:" + tag,
-                prefix + "res:" + tag + ":" + requestId, prefix + "settled:" + tag + ":" + requestId);
+    public Uni<ScriptResult> settle(String tenant, String requestId, long costNanos, List<Budget> budgets,
+            Instant at) {
+        List<String> args = new ArrayList<>(List.of(Long.toString(costNanos),
+                Long.toString(Math.max(1, config.budgets().settledTtl().toMillis()))));
+        for (Budget b : budgets) {
+            args.add(Long.toString(b.limitNanos()));
+            args.add(Long.toString(b.period().keepSeconds()));
+        }
+        return run(settle, tenant, requestId, budgetKeys(tenant, budgets, at), args);
     }
 
-    private Uni<ScriptResult> run(Script script, String keyId, String requestId, String... extraArgs) {
-        List<String> keys = keys(keyId, requestId);
-        List<String> args = new ArrayList<>();
-        args.add(Integer.toString(keys.size()));
-        args.addAll(keys);
+    public Uni<ScriptResult> release(String tenant, String requestId) {
+        return run(release, tenant, requestId, List.of(), List.of());
+    }
+
+    /** Sets {@code spent} of the given counters (reconciliation from the ledger); other fields stay. */
+    public Uni<Void> setSpent(Map<String, Long> spentByKey) {
+        List<Uni<Response>> writes = new ArrayList<>();
+        spentByKey.forEach((k, v) -> writes.add(redis.execute("HSET", k, "spent", Long.toString(v))));
+        return writes.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(writes).andFailFast().replaceWithVoid();
+    }
+
+    /** Sets a counter's expiry (seconds) when it has none. */
+    public Uni<Void> keep(String key, long seconds) {
+        return seconds <= 0 ? Uni.createFrom().voidItem()
+                : redis.execute("EXPIRE", key, Long.toString(seconds), "NX").replaceWithVoid();
+    }
+
+    private List<String> budgetKeys(String tenant, List<Budget> budgets, Instant at) {
+        List<String> keys = new ArrayList<>(budgets.size());
+        for (Budget b : budgets) {
+            keys.add(budgetKey(tenant, b, at));
+        }
+        return keys;
+    }
+
+    private Uni<ScriptResult> run(Script script, String tenant, String requestId, List<String> budgetKeys,
+            List<String> extraArgs) {
+        String tag = "{" + tenant + "}";
+        List<String> args = new ArrayList<>(8 + budgetKeys.size() + extraArgs.size());
+        args.add(Integer.toString(3 + budgetKeys.size()));
+        args.add(prefix + "resexp:" + tag);
+        args.add(prefix + "res:" + tag);
+        args.add(prefix + "settled:" + tag + ":" + requestId);
+        args.addAll(budgetKeys);
         args.add(requestId);
-        args.addAll(List.of(extraArgs));
-        List<String> withSha = new ArrayList<>(args);
-        withSha.add(0, script.sha);
+        args.addAll(extraArgs);
+        List<String> withSha = new ArrayList<>(args.size() + 1);
+        withSha.add(script.sha);
+        withSha.addAll(args);
         return redis.execute("EVALSHA", withSha.toArray(String[]::new))
                 .onFailure(e -> String.valueOf(e.getMessage()).startsWith("NOSCRIPT"))
                 .recoverWithUni(() -> {
                     // Redis lost its script cache (restart or SCRIPT FLUSH): EVAL loads it again.
-                    List<String> withBody = new ArrayList<>(args);
-                    withBody.add(0, script.body);
+                    List<String> withBody = new ArrayList<>(args.size() + 1);
+                    withBody.add(script.body);
+                    withBody.addAll(args);
                     return redis.execute("EVAL", withBody.toArray(String[]::new));
                 })
                 .ifNoItem().after(config.redisTimeout()).failWith(() -> new RedisTimeoutException(
@@ -97,7 +144,7 @@ public class BudgetStore {
         return new ScriptResult(values);
     }
 
-    /** Redis took too long; the caller maps it, like any Redis failure, to UNAVAILABLE. */
+    /** Redis took too long; the caller maps it, like any Redis failure, to UNAVAILABLE (or fails open). */
     public static final class RedisTimeoutException extends RuntimeException {
         RedisTimeoutException(String message) {
             super(message);

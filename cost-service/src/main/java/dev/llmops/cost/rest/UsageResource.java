@@ -41,10 +41,7 @@ public class UsageResource {
         }
         return ledger.usage(new UsageQuery(tenantId, keyId, model, startMs, endMs))
                 .map(t -> Response.ok(toJson(t).encode(), MediaType.APPLICATION_JSON).build())
-                .onFailure(StatusRuntimeException.class).recoverWithItem(e -> {
-                    Status s = ((StatusRuntimeException) e).getStatus();
-                    return error(s.getCode() == Status.Code.INVALID_ARGUMENT ? 400 : 503, s.getDescription());
-                });
+                .onFailure(StatusRuntimeException.class).recoverWithItem(UsageResource::error);
     }
 
     static JsonObject toJson(UsageTotals t) {
@@ -60,7 +57,13 @@ public class UsageResource {
                 .put("total_requests", t.totalRequests());
     }
 
-    private static Response error(int status, String message) {
+    /** A status error as HTTP: 400 for bad input, 503 when a dependency is down. */
+    static Response error(Throwable e) {
+        Status s = ((StatusRuntimeException) e).getStatus();
+        return error(s.getCode() == Status.Code.INVALID_ARGUMENT ? 400 : 503, s.getDescription());
+    }
+
+    static Response error(int status, String message) {
         return Response.status(status).type(MediaType.APPLICATION_JSON)
                 .entity(new JsonObject().put("error", new JsonObject().put("message", message)).encode()).build();
     }

@@ -1,32 +1,77 @@
 package dev.llmops.cost.service;
 
+import dev.llmops.cost.Budget;
 import dev.llmops.cost.Money;
+import dev.llmops.cost.PriceVersion;
+import dev.llmops.cost.config.CostConfig;
+import dev.llmops.cost.messaging.BudgetAlertPublisher;
 import dev.llmops.cost.repository.BudgetStore;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import llmops.common.v1.Caller;
+import llmops.common.v1.TokenUsage;
 import llmops.cost.v1.ReleaseRequest;
 import llmops.cost.v1.ReleaseResponse;
 import llmops.cost.v1.ReserveRequest;
 import llmops.cost.v1.ReserveResponse;
 import llmops.cost.v1.SettleRequest;
 import llmops.cost.v1.SettleResponse;
+import llmops.events.v1.BudgetAlert;
 
-/** Reserve, Settle and Release against a key's budget. Fails closed: no Redis, no reservation (UNAVAILABLE). */
+/**
+ * Reserve, Settle and Release against every budget that applies (tenant, team, key, end user) in one atomic
+ * Redis step. When Redis is unreachable the configured policy decides: fail closed (UNAVAILABLE) or fail open
+ * (the request goes through unreserved and the exposure is logged and counted).
+ */
 @ApplicationScoped
 public class BudgetService {
+    static final long MAX_TTL_MS = 24L * 3600 * 1000;
     private final PriceCatalog prices;
     private final BudgetPolicy policy;
     private final BudgetStore store;
+    private final TokenCounter tokens;
+    private final BudgetAlertPublisher alerts;
+    private final boolean failOpen;
+    private final Counter failOpenCount;
+    private final Counter failOpenExposure;
 
-    public BudgetService(PriceCatalog prices, BudgetPolicy policy, BudgetStore store) {
+    public BudgetService(PriceCatalog prices, BudgetPolicy policy, BudgetStore store, TokenCounter tokens,
+            BudgetAlertPublisher alerts, CostConfig config, MeterRegistry registry) {
         this.prices = prices;
         this.policy = policy;
         this.store = store;
+        this.tokens = tokens;
+        this.alerts = alerts;
+        String p = config.redisFailurePolicy().trim().toLowerCase(Locale.ROOT);
+        if (!p.equals("fail-open") && !p.equals("fail-closed")) {
+            throw new IllegalStateException("llmops.cost.redis-failure-policy must be fail-open or fail-closed; got "
+                    + config.redisFailurePolicy());
+        }
+        this.failOpen = p.equals("fail-open");
+        this.failOpenCount = registry.counter("llmops.cost.fail.open.requests");
+        this.failOpenExposure = registry.counter("llmops.cost.fail.open.exposure.nanos.usd");
+    }
+
+    public boolean failsOpen() {
+        return failOpen;
+    }
+
+    static String team(Caller c) {
+        return c.getTagsOrDefault(BudgetPolicy.TEAM_TAG, "");
+    }
+
+    List<Budget> budgets(Caller c) {
+        return policy.budgetsFor(c.getTenantId(), team(c), c.getKeyId(), c.getUserId());
     }
 
     @WithSpan("cost.reserve")
@@ -37,28 +82,53 @@ public class BudgetService {
             RequestValidation.requireModel(request.getModel());
             RequestValidation.requireNonNegative("prompt_tokens", request.getPromptTokens());
             RequestValidation.requireNonNegative("max_completion_tokens", request.getMaxCompletionTokens());
-            String keyId = request.getCaller().getKeyId();
-            long worst = prices.worstCaseNanos(request.getModel(), request.getPromptTokens(),
+            RequestValidation.requireNonNegative("reservation_ttl_ms", request.getReservationTtlMs());
+            if (request.getReservationTtlMs() > MAX_TTL_MS) {
+                throw RequestValidation.invalid("reservation_ttl_ms must be at most " + MAX_TTL_MS + " (24 h)");
+            }
+            Caller c = request.getCaller();
+            Instant now = Instant.now();
+            PriceVersion price = prices.require(c.getTenantId(), request.getModel(), now);
+            long worst = PriceCatalog.worstCaseNanos(price, request.getPromptTokens(),
                     request.getMaxCompletionTokens());
-            long limit = policy.limitNanos(keyId);
-            return store.reserve(keyId, request.getRequestId(), worst, limit).map(r -> {
+            List<Budget> budgets = budgets(c);
+            return store.reserve(c.getTenantId(), request.getRequestId(), worst, budgets, now,
+                    request.getReservationTtlMs()).map(r -> {
                 long code = r.get(0);
-                long amount = r.get(1);
-                long spent = r.get(2);
-                long reserved = r.get(3);
                 if (code == 0) {
-                    throw Status.RESOURCE_EXHAUSTED.withDescription("budget of key " + keyId + " exhausted: limit $"
-                            + Money.usd(limit) + ", spent $" + Money.usd(spent) + ", reserved $"
-                            + Money.usd(reserved) + ", this request needs up to $" + Money.usd(amount)
-                            + "; raise the key's limit (llmops.cost.budgets.keys) or lower max_completion_tokens")
-                            .asRuntimeException();
+                    throw exhausted(budgets.get((int) r.get(2) - 1), now, r.get(3), r.get(4), r.get(1));
                 }
                 return ReserveResponse.newBuilder()
-                        .setReservedNanosUsd(code == 1 || code == 2 ? amount : 0)
-                        .setRemainingNanosUsd(remaining(limit, spent, reserved))
+                        .setReservedNanosUsd(code == 3 ? 0 : r.get(1))
+                        .setRemainingNanosUsd(remaining(budgets, r, 2, 2))
                         .build();
+            }).onFailure(BudgetService::isStoreFailure).recoverWithUni(e -> {
+                if (!failOpen) {
+                    return Uni.createFrom().failure(unavailable(e, "reserve"));
+                }
+                failOpenCount.increment();
+                failOpenExposure.increment(worst);
+                Log.warnf("FAIL-OPEN: Redis unreachable (%s); request %s of tenant %s key %s let through without a"
+                        + " reservation, exposure up to $%s", e.toString(), request.getRequestId(), c.getTenantId(),
+                        c.getKeyId(), Money.usd(worst));
+                return Uni.createFrom().item(ReserveResponse.newBuilder().setReservedNanosUsd(0)
+                        .setRemainingNanosUsd(-1).setFailOpen(true).build());
             });
-        }).onFailure().transform(e -> unavailableUnlessStatus(e, "reserve"));
+        });
+    }
+
+    private static StatusRuntimeException exhausted(Budget b, Instant now, long spent, long reserved, long needs) {
+        Instant reset = b.period().resetsAt(now);
+        String what = b.scope().equals("key") && b.period() == Budget.Period.TOTAL && b.id().startsWith("key/")
+                ? "budget of key " + b.id().substring(4) : "budget " + b.id() + " (" + b.period().tag(now) + ")";
+        return Status.RESOURCE_EXHAUSTED.withDescription(what + " exhausted: limit $" + Money.usd(b.limitNanos())
+                + ", spent $" + Money.usd(spent) + ", reserved $" + Money.usd(reserved)
+                + ", this request needs up to $" + Money.usd(needs)
+                + (reset == null ? "; raise the limit (llmops.cost.budgets) or lower max_completion_tokens"
+                        : "; it resets at " + reset + " (retry after "
+                                + Math.max(1, reset.getEpochSecond() - now.getEpochSecond())
+                                + " s), or raise the limit or lower max_completion_tokens"))
+                .asRuntimeException();
     }
 
     @WithSpan("cost.settle")
@@ -72,22 +142,58 @@ public class BudgetService {
                         + " or call Release when no provider was called)");
             }
             RequestValidation.requireUsage(request.getUsage());
-            String keyId = request.getCaller().getKeyId();
-            var u = request.getUsage();
-            long cost = prices.costNanos(request.getModel(), u.getPromptTokens(), u.getCachedPromptTokens(),
-                    u.getCompletionTokens());
-            long limit = policy.limitNanos(keyId);
-            return store.settle(keyId, request.getRequestId(), cost).map(r -> {
+            RequestValidation.requireNonNegative("occurred_unix_ms", request.getOccurredUnixMs());
+            Caller c = request.getCaller();
+            TokenUsage usage = counted(request);
+            Instant now = Instant.now();
+            Instant ran = request.getOccurredUnixMs() > 0 ? Instant.ofEpochMilli(request.getOccurredUnixMs()) : now;
+            long cost = PriceCatalog.costNanos(prices.require(c.getTenantId(), request.getModel(), ran), usage);
+            List<Budget> budgets = budgets(c);
+            return store.settle(c.getTenantId(), request.getRequestId(), cost, budgets, now).map(r -> {
                 if (r.get(0) == 2 && r.get(1) != cost) {
                     Log.warnf("request %s settled again with a different cost (%d, first %d); kept the first",
                             request.getRequestId(), cost, r.get(1));
                 }
-                return SettleResponse.newBuilder()
-                        .setCostNanosUsd(r.get(1))
-                        .setRemainingNanosUsd(remaining(limit, r.get(2), r.get(3)))
-                        .build();
+                if (r.get(0) == 1) {
+                    for (int i = 0; i < budgets.size(); i++) {
+                        int crossed = (int) r.get(4 + 3 * i);
+                        if (crossed > 0) {
+                            alert(c, budgets.get(i), now, r.get(2 + 3 * i), crossed, request.getRequestId());
+                        }
+                    }
+                }
+                return SettleResponse.newBuilder().setCostNanosUsd(r.get(1))
+                        .setRemainingNanosUsd(remaining(budgets, r, 2, 3)).setUsage(usage).build();
+            }).onFailure(BudgetService::isStoreFailure).recoverWithUni(e -> {
+                if (!failOpen) {
+                    return Uni.createFrom().failure(unavailable(e, "settle"));
+                }
+                Log.warnf("FAIL-OPEN: Redis unreachable (%s); request %s of tenant %s settled at $%s without"
+                        + " counting it against its budgets (the ledger still records it)", e.toString(),
+                        request.getRequestId(), c.getTenantId(), Money.usd(cost));
+                return Uni.createFrom().item(SettleResponse.newBuilder().setCostNanosUsd(cost)
+                        .setRemainingNanosUsd(-1).setUsage(usage).build());
             });
-        }).onFailure().transform(e -> unavailableUnlessStatus(e, "settle"));
+        });
+    }
+
+    /** The reported usage, or, when the upstream reported none and texts were sent, a local count (estimated). */
+    private TokenUsage counted(SettleRequest request) {
+        TokenUsage u = request.getUsage();
+        boolean empty = u.getPromptTokens() == 0 && u.getCompletionTokens() == 0;
+        if (!empty || (request.getPromptText().isEmpty() && request.getCompletionText().isEmpty())) {
+            return u;
+        }
+        return TokenUsage.newBuilder().setPromptTokens(tokens.count(request.getModel(), request.getPromptText()))
+                .setCompletionTokens(tokens.count(request.getModel(), request.getCompletionText()))
+                .setEstimated(true).build();
+    }
+
+    private void alert(Caller c, Budget b, Instant now, long spent, int threshold, String requestId) {
+        alerts.publish(BudgetAlert.newBuilder().setTenantId(c.getTenantId()).setScope(b.scope())
+                .setBudgetId(b.id()).setPeriod(b.period().tag(now)).setLimitNanosUsd(b.limitNanos())
+                .setSpentNanosUsd(spent).setThresholdPercent(threshold).setHard(b.hard())
+                .setOccurredUnixMs(now.toEpochMilli()).setRequestId(requestId).build());
     }
 
     @WithSpan("cost.release")
@@ -95,25 +201,40 @@ public class BudgetService {
         return Uni.createFrom().deferred(() -> {
             RequestValidation.requireId("request_id", request.getRequestId());
             RequestValidation.requireCaller(request.hasCaller(), request.getCaller());
-            return store.release(request.getCaller().getKeyId(), request.getRequestId())
-                    .map(r -> ReleaseResponse.newBuilder().setReleasedNanosUsd(r.get(0)).build());
-        }).onFailure().transform(e -> unavailableUnlessStatus(e, "release"));
+            return store.release(request.getCaller().getTenantId(), request.getRequestId())
+                    .map(r -> ReleaseResponse.newBuilder().setReleasedNanosUsd(r.get(0)).build())
+                    .onFailure(BudgetService::isStoreFailure).recoverWithUni(e -> failOpen
+                            ? Uni.createFrom().item(ReleaseResponse.getDefaultInstance())
+                            : Uni.createFrom().failure(unavailable(e, "release")));
+        });
     }
 
-    private static long remaining(long limit, long spent, long reserved) {
-        if (limit == BudgetPolicy.UNLIMITED) {
-            return -1;
+    /**
+     * The smallest remainder over the hard, limited budgets (-1 when none limits the request). Per budget i the
+     * script answers spent at {@code first + stride*i} and reserved right after it.
+     */
+    private static long remaining(List<Budget> budgets, BudgetStore.ScriptResult r, int first, int stride) {
+        long min = -1;
+        for (int i = 0; i < budgets.size(); i++) {
+            Budget b = budgets.get(i);
+            int at = first + stride * i;
+            if (!b.hard() || b.limitNanos() == Budget.UNLIMITED || at + 1 >= r.values().length) {
+                continue;
+            }
+            long left = Math.max(0, b.limitNanos() - r.get(at) - r.get(at + 1));
+            min = min < 0 ? left : Math.min(min, left);
         }
-        return Math.max(0, limit - spent - reserved);
+        return min;
     }
 
-    /** Our own status errors pass through; anything else here is the budget store failing: UNAVAILABLE. */
-    private static Throwable unavailableUnlessStatus(Throwable e, String op) {
-        if (e instanceof StatusRuntimeException || e instanceof StatusException) {
-            return e;
-        }
+    private static boolean isStoreFailure(Throwable e) {
+        return !(e instanceof StatusRuntimeException || e instanceof StatusException);
+    }
+
+    private static Throwable unavailable(Throwable e, String op) {
         Log.warnf("%s failed: budget store (Redis) unavailable: %s", op, e.toString());
         return Status.UNAVAILABLE.withDescription("budget store (Redis) unavailable, cannot " + op
-                + " (the cost-service fails closed); retry later").withCause(e).asRuntimeException();
+                + " (the cost-service fails closed: llmops.cost.redis-failure-policy); retry later")
+                .withCause(e).asRuntimeException();
     }
 }

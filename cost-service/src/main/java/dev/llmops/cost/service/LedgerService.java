@@ -1,7 +1,10 @@
 package dev.llmops.cost.service;
 
+import dev.llmops.cost.LedgerRow;
+import dev.llmops.cost.PriceVersion;
 import dev.llmops.cost.UsageQuery;
 import dev.llmops.cost.UsageTotals;
+import dev.llmops.cost.config.CostConfig;
 import dev.llmops.cost.repository.LedgerRepository;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -12,30 +15,69 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import llmops.common.v1.TokenUsage;
+import llmops.events.v1.Outcome;
 import llmops.events.v1.UsageEvent;
 
-/** Writes usage events to the ledger exactly once per request id, and reports totals from it. */
+/** Writes usage events to the ledger exactly once per request id (in batches), and reports totals from it. */
 @ApplicationScoped
 public class LedgerService {
     /** What happened to one usage event. */
     public enum Recorded { INSERTED, DUPLICATE }
 
     private final LedgerRepository ledger;
+    private final LedgerBatcher batcher;
+    private final PriceCatalog prices;
+    private final String baselineModel;
 
-    public LedgerService(LedgerRepository ledger) {
+    public LedgerService(LedgerRepository ledger, LedgerBatcher batcher, PriceCatalog prices, CostConfig config) {
         this.ledger = ledger;
+        this.batcher = batcher;
+        this.prices = prices;
+        this.baselineModel = config.baselineModel();
     }
 
-    /** Validates, then inserts in its own transaction; the Uni completes only after the commit. */
+    public String baselineModel() {
+        return baselineModel;
+    }
+
+    /** Validates and enriches, then writes with the next batch; the Uni completes only after that commit. */
     @WithSpan("cost.ledger.record")
     public Uni<Recorded> record(UsageEvent event) {
         return Uni.createFrom().deferred(() -> {
             validate(event);
-            Instant occurred = event.getOccurredUnixMs() > 0
-                    ? Instant.ofEpochMilli(event.getOccurredUnixMs()) : Instant.now();
-            return Panache.withTransaction(() -> ledger.insertIfAbsent(event, occurred))
-                    .map(n -> n == 1 ? Recorded.INSERTED : Recorded.DUPLICATE);
+            return batcher.write(enrich(event)).map(n -> n ? Recorded.INSERTED : Recorded.DUPLICATE);
         });
+    }
+
+    /**
+     * Re-prices the usage at the price in force when it happened: the list cost (NULL and flagged unpriced when
+     * the served model has no price), the premium baseline for routing savings, and the cache savings.
+     */
+    LedgerRow enrich(UsageEvent event) {
+        Instant occurred = event.getOccurredUnixMs() > 0 ? Instant.ofEpochMilli(event.getOccurredUnixMs()) : Instant.now();
+        String tenant = event.getCaller().getTenantId();
+        Long list = null;
+        boolean unpriced = false;
+        long baseline = 0;
+        if (!event.getServedModel().isEmpty()) {
+            PriceVersion p = prices.find(tenant, event.getServedModel(), occurred);
+            if (p == null) {
+                unpriced = true;
+                Log.warnf("UNPRICED: request %s of tenant %s was served by %s, which has no price at %s; flagged in"
+                        + " the ledger (unpriced = true)", event.getRequestId(), tenant, event.getServedModel(), occurred);
+            } else {
+                list = PriceCatalog.costNanos(p, event.getUsage());
+            }
+            PriceVersion premium = prices.find(tenant, baselineModel, occurred);
+            baseline = premium == null ? 0 : PriceCatalog.costNanos(premium, event.getUsage());
+        }
+        long savings = 0;
+        if (event.getOutcome() == Outcome.OUTCOME_CACHE_HIT && event.hasAvoidedUsage()) {
+            PriceVersion p = prices.find(tenant, event.getRequestedModel(), occurred);
+            savings = p == null ? 0 : PriceCatalog.costNanos(p, event.getAvoidedUsage());
+        }
+        return new LedgerRow(event, occurred, BudgetService.team(event.getCaller()), list, unpriced, baseline, savings);
     }
 
     /** An event that fails this can never succeed: it goes to the dead-letter queue. */
@@ -43,6 +85,10 @@ public class LedgerService {
         RequestValidation.requireId("request_id", event.getRequestId());
         RequestValidation.requireCaller(event.hasCaller(), event.getCaller());
         RequestValidation.requireUsage(event.getUsage());
+        if (event.hasAvoidedUsage()) {
+            TokenUsage a = event.getAvoidedUsage();
+            RequestValidation.requireUsage(a);
+        }
         RequestValidation.requireNonNegative("cost_nanos_usd", event.getCostNanosUsd());
         RequestValidation.requireNonNegative("latency_ms", event.getLatencyMs());
         RequestValidation.requireNonNegative("occurred_unix_ms", event.getOccurredUnixMs());
@@ -64,10 +110,12 @@ public class LedgerService {
             }
             return Panache.withSession(() -> ledger.totals(query));
         }).onFailure(e -> !(e instanceof StatusRuntimeException || e instanceof StatusException))
-                .transform(e -> {
-                    Log.warnf("usage query failed: %s", e.toString());
-                    return Status.UNAVAILABLE.withDescription("usage ledger (PostgreSQL) unavailable; retry later")
-                            .withCause(e).asRuntimeException();
-                });
+                .transform(LedgerService::unavailable);
+    }
+
+    static Throwable unavailable(Throwable e) {
+        Log.warnf("ledger query failed: %s", e.toString());
+        return Status.UNAVAILABLE.withDescription("usage ledger (PostgreSQL) unavailable; retry later")
+                .withCause(e).asRuntimeException();
     }
 }

@@ -1,76 +1,162 @@
 package dev.llmops.cost.service;
 
+import dev.llmops.cost.PriceVersion;
+import dev.llmops.cost.PriceVersion.Rates;
 import dev.llmops.cost.config.CostConfig;
+import dev.llmops.cost.repository.PriceRepository;
 import io.grpc.Status;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
+import llmops.common.v1.TokenUsage;
 
 /**
- * The only place that turns tokens into money. Prices are USD per million tokens; a cost is computed in exact
- * BigDecimal and rounded HALF_UP to whole nano-USD once, at the end.
+ * The only place that turns tokens into money. Three layers of prices, each a list of versions with an
+ * effective instant: the shipped catalog ({@code prices/catalog.json}), config ({@code llmops.cost.prices}) and
+ * admin-set ones (PostgreSQL, global or per tenant). A request is priced at the version in force when it ran: the
+ * tenant's newest version not after that instant, else the newest global one. Costs are exact BigDecimal, rounded
+ * HALF_UP to whole nano-USD once.
  */
 @Startup
 @ApplicationScoped
 public class PriceCatalog {
     /** USD per million tokens to nano-USD per token: 1e9 / 1e6. */
     private static final BigDecimal NANOS_PER_USD_PER_MTOK = BigDecimal.valueOf(1000);
+    private static final Comparator<PriceVersion> BY_TIME = Comparator.comparing(PriceVersion::effectiveFrom);
 
-    /** A model's prices in nano-USD per token (exact decimals). */
-    public record Price(BigDecimal inputNanos, BigDecimal cachedInputNanos, BigDecimal outputNanos) {
-    }
+    /** Catalog and config versions (never change after start). */
+    private final Map<String, List<PriceVersion>> shipped = new HashMap<>();
+    private final PriceRepository repository;
+    private final Vertx vertx;
+    private long timer = -1;
+    /** Shipped plus admin versions by "tenant\nmodel" (tenant empty = global), each sorted by time; swapped whole. */
+    private volatile Map<String, List<PriceVersion>> versions;
 
-    private final Map<String, Price> prices = new TreeMap<>();
-    private final String pricedModels;
-
-    public PriceCatalog(CostConfig config) {
+    public PriceCatalog(CostConfig config, PriceRepository repository, Vertx vertx) {
+        this.repository = repository;
+        this.vertx = vertx;
+        JsonObject catalog = new JsonObject(resource("prices/catalog.json")).getJsonObject("models");
+        for (String model : catalog.fieldNames()) {
+            for (Object entry : catalog.getJsonArray(model)) {
+                add(shipped, PriceCodec.fromCatalog(model, (JsonObject) entry));
+            }
+        }
         config.prices().forEach((model, p) -> {
-            BigDecimal input = nonNegative(model, "input-usd-per-mtok", p.inputUsdPerMtok());
-            BigDecimal output = nonNegative(model, "output-usd-per-mtok", p.outputUsdPerMtok());
-            BigDecimal cached = nonNegative(model, "cached-input-usd-per-mtok", p.cachedInputUsdPerMtok().orElse(input));
-            prices.put(model, new Price(input.multiply(NANOS_PER_USD_PER_MTOK),
-                    cached.multiply(NANOS_PER_USD_PER_MTOK), output.multiply(NANOS_PER_USD_PER_MTOK)));
+            BigDecimal input = PriceCodec.decimal("llmops.cost.prices." + model, "input-usd-per-mtok",
+                    p.inputUsdPerMtok().toPlainString(), null);
+            BigDecimal output = PriceCodec.decimal("llmops.cost.prices." + model, "output-usd-per-mtok",
+                    p.outputUsdPerMtok().toPlainString(), null);
+            Rates r = new Rates(input, p.cachedInputUsdPerMtok().orElse(input),
+                    p.cacheWriteUsdPerMtok().orElse(input), output, p.reasoningUsdPerMtok().orElse(output));
+            // config replaces the catalog for that model
+            shipped.put(key("", model), new ArrayList<>(List.of(
+                    new PriceVersion(model, "", Instant.EPOCH, r, 0, null, "config llmops.cost.prices"))));
         });
-        pricedModels = String.join(", ", new TreeSet<>(prices.keySet()));
+        versions = copy(shipped);
+        refresh().await().indefinitely();
+        long every = Math.max(1000, config.priceRefresh().toMillis());
+        timer = vertx.setPeriodic(every, id -> refresh().subscribe().with(x -> { }, e -> { }));
     }
 
-    private static BigDecimal nonNegative(String model, String field, BigDecimal value) {
-        if (value.signum() < 0) {
-            throw new IllegalStateException("llmops.cost.prices.\"" + model + "\"." + field + " is negative: " + value);
+    void stop(@Observes ShutdownEvent ev) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
         }
-        return value;
     }
 
-    /** The price of a model, or INVALID_ARGUMENT naming the priced models: an unpriced model is never free. */
-    public Price require(String model) {
-        Price price = prices.get(model);
-        if (price == null) {
-            throw Status.INVALID_ARGUMENT
-                    .withDescription("no price for model " + model + "; priced models: " + pricedModels)
-                    .asRuntimeException();
+    /** Re-reads admin versions from PostgreSQL; on failure keeps what it had (and says so). */
+    public Uni<Void> refresh() {
+        return repository.all().onItem().invoke(admin -> {
+            Map<String, List<PriceVersion>> next = copy(shipped);
+            admin.forEach(v -> add(next, v));
+            versions = next;
+        }).onFailure().invoke(e -> Log.warnf("admin prices not refreshed (PostgreSQL): %s", e.toString()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /** Stores an admin version and makes it visible on this replica at once (others within the refresh interval). */
+    public Uni<Void> set(llmops.cost.v1.PriceVersion proto) {
+        return Uni.createFrom().deferred(() -> {
+            PriceVersion v = PriceCodec.fromProto(proto);
+            return repository.upsert(v, PriceCodec.toJson(proto.getPrice()));
+        }).chain(() -> repository.all().invoke(admin -> {
+            Map<String, List<PriceVersion>> next = copy(shipped);
+            admin.forEach(a -> add(next, a));
+            versions = next;
+        })).replaceWithVoid();
+    }
+
+    public List<PriceVersion> list(String model) {
+        List<PriceVersion> out = new ArrayList<>();
+        versions.values().forEach(l -> l.stream().filter(v -> model.isEmpty() || v.model().equals(model))
+                .forEach(out::add));
+        out.sort(Comparator.comparing(PriceVersion::model).thenComparing(PriceVersion::tenantId).thenComparing(BY_TIME));
+        return out;
+    }
+
+    /** The version in force for this tenant and model at that instant, or null. */
+    public PriceVersion find(String tenant, String model, Instant at) {
+        Map<String, List<PriceVersion>> v = versions;
+        PriceVersion own = latest(v.get(key(tenant, model)), at);
+        return own != null ? own : latest(v.get(key("", model)), at);
+    }
+
+    /** Like {@link #find}, but an unpriced model is INVALID_ARGUMENT: it is never treated as free. */
+    public PriceVersion require(String tenant, String model, Instant at) {
+        PriceVersion p = find(tenant, model, at);
+        if (p == null) {
+            TreeSet<String> priced = new TreeSet<>();
+            versions.values().forEach(l -> l.forEach(x -> priced.add(x.model())));
+            throw Status.INVALID_ARGUMENT.withDescription("no price for model " + model + " at " + at
+                    + "; priced models: " + String.join(", ", priced)
+                    + " (add one with the SetPrice RPC or llmops.cost.prices)").asRuntimeException();
         }
-        return price;
+        return p;
     }
 
     /**
-     * (prompt - cached) * input + cached * cached_input + completion * output, in nano-USD, rounded HALF_UP once.
-     * Callers validate that counts are non-negative and cached <= prompt.
+     * uncached input + cached reads + cache writes + (completion - reasoning) at the output price + reasoning at
+     * the reasoning price; every token at the long-context tier's rates when the prompt is above its threshold.
+     * Callers validate that counts are non-negative and that the subsets fit their totals.
      */
-    public long costNanos(String model, long promptTokens, long cachedPromptTokens, long completionTokens) {
-        Price p = require(model);
-        BigDecimal exact = p.inputNanos().multiply(BigDecimal.valueOf(promptTokens - cachedPromptTokens))
-                .add(p.cachedInputNanos().multiply(BigDecimal.valueOf(cachedPromptTokens)))
-                .add(p.outputNanos().multiply(BigDecimal.valueOf(completionTokens)));
-        return toNanos(exact);
+    public static long costNanos(PriceVersion price, TokenUsage u) {
+        Rates r = price.ratesFor(u.getPromptTokens());
+        long uncached = u.getPromptTokens() - u.getCachedPromptTokens() - u.getCacheWriteTokens();
+        BigDecimal usdMicro = r.input().multiply(BigDecimal.valueOf(uncached))
+                .add(r.cachedInput().multiply(BigDecimal.valueOf(u.getCachedPromptTokens())))
+                .add(r.cacheWrite().multiply(BigDecimal.valueOf(u.getCacheWriteTokens())))
+                .add(r.output().multiply(BigDecimal.valueOf(u.getCompletionTokens() - u.getReasoningTokens())))
+                .add(r.reasoning().multiply(BigDecimal.valueOf(u.getReasoningTokens())));
+        return toNanos(usdMicro.multiply(NANOS_PER_USD_PER_MTOK));
     }
 
-    /** The most a request can cost: every prompt token at the full input price, every allowed completion token. */
-    public long worstCaseNanos(String model, long promptTokens, long maxCompletionTokens) {
-        return costNanos(model, promptTokens, 0, maxCompletionTokens);
+    /**
+     * The most a request can cost: every prompt token uncached at the input price (of the tier it would fall
+     * in), every allowed completion token at the dearer of output and reasoning.
+     */
+    public static long worstCaseNanos(PriceVersion price, long promptTokens, long maxCompletionTokens) {
+        Rates r = price.ratesFor(promptTokens);
+        BigDecimal input = r.input().max(r.cacheWrite());
+        BigDecimal out = r.output().max(r.reasoning());
+        return toNanos(input.multiply(BigDecimal.valueOf(promptTokens))
+                .add(out.multiply(BigDecimal.valueOf(maxCompletionTokens))).multiply(NANOS_PER_USD_PER_MTOK));
     }
 
     private static long toNanos(BigDecimal exact) {
@@ -80,6 +166,48 @@ public class PriceCatalog {
             throw Status.INVALID_ARGUMENT
                     .withDescription("token counts too large: the cost does not fit in 64-bit nano-USD")
                     .asRuntimeException();
+        }
+    }
+
+    private static PriceVersion latest(List<PriceVersion> sorted, Instant at) {
+        if (sorted == null) {
+            return null;
+        }
+        PriceVersion found = null;
+        for (PriceVersion v : sorted) {
+            if (v.effectiveFrom().isAfter(at)) {
+                break;
+            }
+            found = v;
+        }
+        return found;
+    }
+
+    private static String key(String tenant, String model) {
+        return tenant + "\n" + model;
+    }
+
+    private static void add(Map<String, List<PriceVersion>> into, PriceVersion v) {
+        List<PriceVersion> l = into.computeIfAbsent(key(v.tenantId(), v.model()), k -> new ArrayList<>());
+        l.removeIf(x -> x.effectiveFrom().equals(v.effectiveFrom()));
+        l.add(v);
+        l.sort(BY_TIME);
+    }
+
+    private static Map<String, List<PriceVersion>> copy(Map<String, List<PriceVersion>> m) {
+        Map<String, List<PriceVersion>> out = new HashMap<>();
+        m.forEach((k, l) -> out.put(k, new ArrayList<>(l)));
+        return out;
+    }
+
+    private static String resource(String path) {
+        try (InputStream in = PriceCatalog.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + path);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + path, e);
         }
     }
 }

@@ -67,6 +67,11 @@ public final class RequestValidation {
             throw invalid("usage.cache_write_tokens (" + usage.getCacheWriteTokens()
                     + ") cannot exceed usage.prompt_tokens (" + usage.getPromptTokens() + ")");
         }
+        if (usage.getCachedPromptTokens() + usage.getCacheWriteTokens() > usage.getPromptTokens()) {
+            throw invalid("usage.cached_prompt_tokens + usage.cache_write_tokens (" + usage.getCachedPromptTokens()
+                    + " + " + usage.getCacheWriteTokens() + ") cannot exceed usage.prompt_tokens ("
+                    + usage.getPromptTokens() + "): both are parts of the prompt");
+        }
         if (usage.getReasoningTokens() > usage.getCompletionTokens()) {
             throw invalid("usage.reasoning_tokens (" + usage.getReasoningTokens()
                     + ") cannot exceed usage.completion_tokens (" + usage.getCompletionTokens() + ")");

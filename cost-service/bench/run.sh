@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Benchmarks of cost-service's hot paths (Reserve latency, ledger ingest rate) against the packaged jar.
+# Usage (from the repo root): cost-service/bench/run.sh [reserve-calls=20000] [ingest-events=50000]
+# Needs the machine's Redis, PostgreSQL and RabbitMQ (as the tests do); creates and drops its own database/vhost.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+./mvnw -B -q -pl cost-service -am package -DskipTests
+./mvnw -B -q -pl cost-service -am dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/bench.cp >/dev/null
+cd cost-service
+exec java -Xmx512m -cp "target/test-classes:target/classes:$(cat target/bench.cp)" \
+  dev.llmops.cost.bench.CostBench "${1:-20000}" "${2:-50000}"

@@ -18,9 +18,9 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 /**
- * Usage events from RabbitMQ into the ledger, in batches. Acks only after the batch's transaction committed. A message that
- * can never be recorded (not a UsageEvent, or invalid) is rejected without requeue and lands in the DLQ; a
- * database failure requeues it after a pause, so an outage does not empty the queue into the DLQ.
+ * Usage events from RabbitMQ into the ledger, in batches. Acks only after the batch's transaction committed.
+ * A message that can never be recorded (not a UsageEvent, or invalid) is rejected without requeue and lands in
+ * the DLQ; a database failure requeues it after a pause, so an outage does not empty the queue into the DLQ.
  */
 @ApplicationScoped
 public class UsageEventConsumer {

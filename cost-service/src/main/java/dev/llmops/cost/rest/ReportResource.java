@@ -79,7 +79,8 @@ public class ReportResource {
             }
         } catch (RuntimeException e) {
             return Uni.createFrom().item(UsageResource.error(400,
-                    "body must be JSON {\"request_id\": .., \"tenant_id\": .., \"thumbs_up\": true|false, \"comment\": ..}"));
+                    "body must be JSON {\"request_id\": .., \"tenant_id\": .., \"thumbs_up\": true|false,"
+                            + " \"comment\": ..}"));
         }
         return reports.feedback(RecordFeedbackRequest.newBuilder().setRequestId(j.getString("request_id", ""))
                         .setTenantId(j.getString("tenant_id", "")).setThumbsUp(j.getBoolean("thumbs_up"))

@@ -31,7 +31,8 @@ public class BudgetPolicy {
     private final Map<String, Rule> rules = new HashMap<>();
 
     public BudgetPolicy(CostConfig config) {
-        defaultKeyLimit = parse("llmops.cost.budgets.default-key-limit-usd", config.budgets().defaultKeyLimitUsd(), false);
+        defaultKeyLimit = parse("llmops.cost.budgets.default-key-limit-usd", config.budgets().defaultKeyLimitUsd(),
+                false);
         config.budgets().keys().forEach((key, value) -> {
             long limit = parse("llmops.cost.budgets.keys.\"" + key + "\"", value, true);
             keyOverrides.put(key, limit == Long.MIN_VALUE ? defaultKeyLimit : limit);

@@ -65,7 +65,11 @@ public class BudgetReconciler {
         return store.prefix() + "meta:run_id";
     }
 
-    /** Rebuilds when Redis' run_id differs from the one recorded at the last rebuild. @return counters written, or -1 */
+    /**
+     * Rebuilds when Redis' run_id differs from the one recorded at the last rebuild.
+     *
+     * @return counters written, or -1 when nothing was rebuilt
+     */
     public Uni<Integer> check() {
         if (!running.compareAndSet(false, true)) {
             return Uni.createFrom().item(-1);

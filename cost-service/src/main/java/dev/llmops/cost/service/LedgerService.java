@@ -55,7 +55,8 @@ public class LedgerService {
      * the served model has no price), the premium baseline for routing savings, and the cache savings.
      */
     LedgerRow enrich(UsageEvent event) {
-        Instant occurred = event.getOccurredUnixMs() > 0 ? Instant.ofEpochMilli(event.getOccurredUnixMs()) : Instant.now();
+        Instant occurred = event.getOccurredUnixMs() > 0
+                ? Instant.ofEpochMilli(event.getOccurredUnixMs()) : Instant.now();
         String tenant = event.getCaller().getTenantId();
         Long list = null;
         boolean unpriced = false;
@@ -65,7 +66,8 @@ public class LedgerService {
             if (p == null) {
                 unpriced = true;
                 Log.warnf("UNPRICED: request %s of tenant %s was served by %s, which has no price at %s; flagged in"
-                        + " the ledger (unpriced = true)", event.getRequestId(), tenant, event.getServedModel(), occurred);
+                        + " the ledger (unpriced = true)", event.getRequestId(), tenant, event.getServedModel(),
+                        occurred);
             } else {
                 list = PriceCatalog.costNanos(p, event.getUsage());
             }

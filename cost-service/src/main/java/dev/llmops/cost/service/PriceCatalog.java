@@ -107,7 +107,8 @@ public class PriceCatalog {
         List<PriceVersion> out = new ArrayList<>();
         versions.values().forEach(l -> l.stream().filter(v -> model.isEmpty() || v.model().equals(model))
                 .forEach(out::add));
-        out.sort(Comparator.comparing(PriceVersion::model).thenComparing(PriceVersion::tenantId).thenComparing(BY_TIME));
+        out.sort(Comparator.comparing(PriceVersion::model).thenComparing(PriceVersion::tenantId)
+                .thenComparing(BY_TIME));
         return out;
     }
 

@@ -29,6 +29,8 @@ public final class ChatExchange {
     private Action inputAction = Action.ACTION_ALLOW;
     private Action outputAction = Action.ACTION_ALLOW;
     private boolean cacheHit;
+    private String cacheTier = "";
+    private double cacheSimilarity;
     private ChatResult providerResult;
     private ChatResult result;
     private Throwable failure;
@@ -138,6 +140,20 @@ public final class ChatExchange {
 
     public void cacheHit(boolean hit) {
         this.cacheHit = hit;
+    }
+
+    /** Which cache tier answered (exact or semantic), empty when none did. */
+    public String cacheTier() {
+        return cacheTier;
+    }
+
+    public double cacheSimilarity() {
+        return cacheSimilarity;
+    }
+
+    public void cacheTier(String tier, double similarity) {
+        this.cacheTier = tier;
+        this.cacheSimilarity = similarity;
     }
 
     /** What the provider answered, if it was called and answered. */

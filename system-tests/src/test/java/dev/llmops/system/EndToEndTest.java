@@ -151,6 +151,37 @@ class EndToEndTest {
     }
 
     @Test
+    void aParaphrasedQuestionIsServedFromTheSemanticCacheAndReplayedAsAStream() throws Exception {
+        // a labelled paraphrase pair of cache-service's set; each run has its own cache (its own Redis prefix)
+        String asked = "How do I cancel my subscription?";
+        String paraphrase = "How can I cancel my subscription?";
+        ChatResponse first = router.chat(chat(asked));
+        assertFalse(first.getCacheHit());
+        CacheServiceGrpc.CacheServiceBlockingStub cache = CacheServiceGrpc.newBlockingStub(cacheChannel);
+        LookupRequest lookup = LookupRequest.newBuilder().setQuery(CacheQuery.newBuilder()
+                        .setCaller(Caller.newBuilder().setTenantId(Suite.TENANT)).setModel("local-echo")
+                        .setModelClass("local-echo").addAllMessages(chat(paraphrase).getMessagesList())
+                        .setParameters(chat(paraphrase).getParameters()))
+                .setSemantic(llmops.cache.v1.SemanticOptions.newBuilder().setEnabled(true)).build();
+        await("the answer to be indexed", () -> cache.lookup(lookup).getHit());
+
+        List<ChatStreamResponse> events = new ArrayList<>();
+        router.chatStream(ChatStreamRequest.newBuilder().setChat(chat(paraphrase)).build()).forEachRemaining(events::add);
+        ChatResponse hit = events.get(events.size() - 1).getFinal();
+        assertTrue(hit.getCacheHit());
+        assertEquals("semantic", hit.getCacheTier());
+        assertTrue(hit.getCacheSimilarity() >= 0.86, "similarity " + hit.getCacheSimilarity());
+        assertEquals("Echo: " + asked, hit.getContent(), "the answer bought for the first question");
+        assertTrue(events.size() > 3, "replayed in pieces, not one block: " + events.size());
+        assertEquals(0, hit.getCostNanosUsd());
+        assertEquals(0, upstreamRequestsContaining(paraphrase).size());
+        // the hit is in the cost report
+        await("the hit in the ledger", () -> CostServiceGrpc.newBlockingStub(costChannel).getUsage(GetUsageRequest
+                .newBuilder().setTenantId(Suite.TENANT).build()).getTotalsList().stream()
+                .mapToLong(t -> t.getCacheHits()).sum() >= 1);
+    }
+
+    @Test
     void anEmailReachesTheUpstreamOnlyAsAPlaceholder() throws Exception {
         String marker = UUID.randomUUID().toString();
         ChatResponse r = router.chat(chat("Please email jane.doe@example.com about ticket " + marker));

@@ -63,7 +63,8 @@ final class Suite {
                     "-Drabbitmq-virtual-host=" + run,
                     "-Dllmops.router.keys." + KEY_ID + ".sha256=" + sha256(API_KEY),
                     "-Dllmops.router.keys." + KEY_ID + ".tenant=" + TENANT,
-                    "-Dllmops.router.routes.local-echo.base-url=" + upstream.url("/v1"))));
+                    "-Dllmops.router.routes.local-echo.base-url=" + upstream.url("/v1"),
+                    "-Dllmops.router.cache-semantic-policy=default")));
             Duration timeout = Duration.ofSeconds(180);
             upstream.awaitReady("/v1/models", timeout);
             for (ServiceProcess s : List.of(guardrail, cache, cost, router)) {

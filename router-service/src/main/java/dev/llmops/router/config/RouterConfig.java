@@ -38,6 +38,13 @@ public interface RouterConfig {
     @WithDefault("0")
     int cacheTtlSeconds();
 
+    /**
+     * The semantic cache tier: {@code off} (exact matches only), or the cache-service policy to use
+     * ({@code default}: similarity 0.86 plus the near-duplicate check, {@code strict}, {@code lenient}).
+     */
+    @WithDefault("off")
+    String cacheSemanticPolicy();
+
     interface ApiKey {
         /** Lower-case hex SHA-256 of the key's UTF-8 bytes. */
         String sha256();

@@ -319,6 +319,8 @@ public final class OpenAiJson {
                 .put("cost_nanos_usd", r.getCostNanosUsd())
                 .put("cost_usd", usd(r.getCostNanosUsd()))
                 .put("cache_hit", r.getCacheHit())
+                .put("cache_tier", r.getCacheTier())
+                .put("cache_similarity", r.getCacheSimilarity())
                 .put("guardrail", new JsonObject()
                         .put("input_action", g.getInputAction().name().replace("GUARDRAIL_ACTION_", "").toLowerCase(java.util.Locale.ROOT))
                         .put("output_action", g.getOutputAction().name().replace("GUARDRAIL_ACTION_", "").toLowerCase(java.util.Locale.ROOT))

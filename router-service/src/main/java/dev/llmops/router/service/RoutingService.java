@@ -63,7 +63,7 @@ public class RoutingService {
         java.util.Map<String, dev.llmops.router.pipeline.ChatStep> available = new java.util.LinkedHashMap<>();
         available.put("usage-event", new UsageEventStep(usageEvents));
         available.put("input-guard", new InputGuardStep(guardrail));
-        available.put("cache", new CacheStep(cache, config.cacheTtlSeconds()));
+        available.put("cache", new CacheStep(cache, config.cacheTtlSeconds(), config.cacheSemanticPolicy()));
         available.put("budget", new BudgetStep(cost, config.defaultMaxTokens()));
         available.put("output-guard", new OutputGuardStep(guardrail));
         List<String> enabled = config.steps().filter(list -> !list.equals(List.of("none"))).orElse(List.of());
@@ -135,7 +135,8 @@ public class RoutingService {
                     .setDelta(delta).build()));
             pipeline.run(ex, e -> callUpstream(e, e::emitDelta)).subscribe().with(result -> {
                 if (!ex.deltasSent()) {
-                    ex.emitDelta(result.content());
+                    // a cached or fallback answer is replayed as a stream, word by word, like a fresh one
+                    replay(result.content(), ex::emitDelta);
                 }
                 emitter.emit(ChatStreamResponse.newBuilder().setRequestId(ex.requestId())
                         .setFinal(response(ex, result)).build());
@@ -161,6 +162,21 @@ public class RoutingService {
                 deltas, d -> ex.served(d.route()));
     }
 
+    /** Sends {@code content} in word-sized pieces (each space starts a new piece) that concatenate back to it. */
+    static void replay(String content, java.util.function.Consumer<String> deltas) {
+        if (content.isEmpty()) {
+            deltas.accept(content);
+            return;
+        }
+        int start = 0;
+        for (int i = 1; i <= content.length(); i++) {
+            if (i == content.length() || content.charAt(i) == ' ') {
+                deltas.accept(content.substring(start, i));
+                start = i;
+            }
+        }
+    }
+
     private static ChatResponse response(ChatExchange ex, ChatResult result) {
         return ChatResponse.newBuilder()
                 .setRequestId(ex.requestId())
@@ -170,6 +186,8 @@ public class RoutingService {
                 .setCostNanosUsd(ex.costNanos())
                 .setModel(result.model())
                 .setCacheHit(ex.cacheHit())
+                .setCacheTier(ex.cacheTier())
+                .setCacheSimilarity(ex.cacheSimilarity())
                 .setGuardrail(GuardrailSummaries.of(ex))
                 .addAllToolCalls(result.toolCalls())
                 .build();

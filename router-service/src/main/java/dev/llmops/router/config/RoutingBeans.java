@@ -6,6 +6,7 @@ import dev.llmops.router.routing.CircuitSettings;
 import dev.llmops.router.routing.ErrorKind;
 import dev.llmops.router.routing.LoadBalancer;
 import dev.llmops.router.routing.RouteExecutor;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import jakarta.enterprise.inject.Produces;
@@ -27,8 +28,8 @@ public class RoutingBeans {
 
     @Produces
     @Singleton
-    RouteExecutor routeExecutor(Vertx vertx, Providers providers, CircuitBreakers breakers) {
+    RouteExecutor routeExecutor(Vertx vertx, Providers providers, CircuitBreakers breakers, MeterRegistry registry) {
         return new RouteExecutor(vertx, (call, deltas) -> deltas == null ? providers.complete(call)
-                : providers.stream(call, deltas), breakers, new LoadBalancer());
+                : providers.stream(call, deltas), breakers, new LoadBalancer(), new RoutingMetrics(registry));
     }
 }

@@ -46,12 +46,19 @@ public final class RouteExecutor {
     private final Upstream upstream;
     private final CircuitBreakers breakers;
     private final LoadBalancer balancer;
+    private final RoutingEvents events;
 
     public RouteExecutor(Vertx vertx, Upstream upstream, CircuitBreakers breakers, LoadBalancer balancer) {
+        this(vertx, upstream, breakers, balancer, RoutingEvents.NONE);
+    }
+
+    public RouteExecutor(Vertx vertx, Upstream upstream, CircuitBreakers breakers, LoadBalancer balancer,
+                         RoutingEvents events) {
         this.vertx = vertx;
         this.upstream = upstream;
         this.breakers = breakers;
         this.balancer = balancer;
+        this.events = events;
     }
 
     public LoadBalancer balancer() {
@@ -119,6 +126,7 @@ public final class RouteExecutor {
             Deployment d = order.get(index);
             return allowed(d).chain(ok -> {
                 if (!ok) {
+                    events.circuitSkipped(plan, d);
                     note(index, d, "circuit open, skipped", Status.Code.UNAVAILABLE);
                     return next(index + 1);
                 }
@@ -142,12 +150,14 @@ public final class RouteExecutor {
             return answer.onItemOrFailure().transformToUni((result, error) -> {
                 long took = System.nanoTime() - start;
                 if (error == null) {
+                    events.attempt(plan, d, null, took);
                     balancer.observe(d, took, false);
                     breakers.record(d, true);
                     onServed.accept(d);
                     return Uni.createFrom().item(result);
                 }
                 ErrorKind kind = UpstreamErrors.classify(error);
+                events.attempt(plan, d, kind, took);
                 if (kind != ErrorKind.REJECTED && kind != ErrorKind.OTHER) {
                     balancer.observe(d, took, true);
                 }
@@ -166,6 +176,7 @@ public final class RouteExecutor {
                         }
                         note(index, d, detail(error) + " (" + attempt + " attempt" + (attempt > 1 ? "s" : "")
                                 + "; then its circuit opened)", Status.fromThrowable(error).getCode());
+                        events.fellBack(plan, d);
                         return next(index + 1);
                     });
                 }
@@ -176,6 +187,7 @@ public final class RouteExecutor {
                 if (!plan.fallbackOn().contains(kind)) {
                     return Uni.createFrom().failure(failures.size() == 1 ? error : allFailed(Status.fromThrowable(error).getCode()));
                 }
+                events.fellBack(plan, d);
                 return next(index + 1);
             });
         }

@@ -84,6 +84,29 @@ class FallbackChainTest {
     }
 
     @Test
+    void eventsReportEveryAttemptAndTheFallback() {
+        behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 503));
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RouteExecutor recording = new RouteExecutor(vertx, RoutingHarness.adapter(vertx),
+                new CircuitBreakers(vertx, null, "x:", new CircuitSettings(false, 5, Duration.ofSeconds(1),
+                        Duration.ofSeconds(1), Duration.ofSeconds(1), java.util.Set.of(), Duration.ofMillis(50),
+                        Duration.ofSeconds(1), Duration.ofSeconds(1))), new LoadBalancer(), new RoutingEvents() {
+            @Override
+            public void attempt(RoutePlan plan, Deployment target, ErrorKind failure, long nanos) {
+                seen.add(target.route().upstreamModel() + ":" + (failure == null ? "ok" : failure.configName()));
+            }
+
+            @Override
+            public void fellBack(RoutePlan plan, Deployment from) {
+                seen.add("fallback from " + from.route().upstreamModel());
+            }
+        });
+        RoutePlan plan = plan(retry(2), target(a, "model-a", 0, Duration.ofSeconds(5)), target(b, "model-b", 1, Duration.ofSeconds(5)));
+        recording.execute(plan, call("hello"), null, d -> { }).await().atMost(WAIT);
+        assertEquals(List.of("model-a:5xx", "model-a:5xx", "fallback from model-a", "model-b:ok"), seen);
+    }
+
+    @Test
     void a429RetryAfterWithinTheCapIsWaitedFor() {
         behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 429).put("retry_after_seconds", 1));
         RoutePlan plan = plan(retry(2), target(a, "model-a", 0, Duration.ofSeconds(5)), target(b, "model-b", 1, Duration.ofSeconds(5)));

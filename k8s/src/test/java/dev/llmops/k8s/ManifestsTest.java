@@ -203,9 +203,10 @@ class ManifestsTest {
         for (String v : List.of("RABBITMQ_USERNAME", "RABBITMQ_PASSWORD")) {
             assertEquals("llmops-rabbitmq", env.get(v).getValueFrom().getSecretKeyRef().getName());
         }
-        // guardrail and cache need nothing but Redis
-        for (String svc : List.of("guardrail-service", "cache-service")) {
-            assertFalse(get(base, ConfigMap.class, svc + "-config").getData().containsKey("RABBITMQ_HOST"));
-        }
+        // the guardrail publishes audit events to RabbitMQ; the cache needs nothing but Redis
+        assertEquals("rabbitmq", get(base, ConfigMap.class, "guardrail-service-config").getData().get("RABBITMQ_HOST"));
+        Map<String, EnvVar> guardrailEnv = env(get(base, Deployment.class, "guardrail-service"));
+        assertEquals("llmops-rabbitmq", guardrailEnv.get("RABBITMQ_PASSWORD").getValueFrom().getSecretKeyRef().getName());
+        assertFalse(get(base, ConfigMap.class, "cache-service-config").getData().containsKey("RABBITMQ_HOST"));
     }
 }

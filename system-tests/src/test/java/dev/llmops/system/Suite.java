@@ -48,7 +48,7 @@ final class Suite {
             int upstreamPort = freePort();
             upstream = add(ServiceProcess.start("local-upstream", upstreamPort, upstreamJar(), List.of(),
                     List.of("--port", String.valueOf(upstreamPort))));
-            guardrail = add(startService("guardrail-service", List.of()));
+            guardrail = add(startService("guardrail-service", List.of("-Drabbitmq-virtual-host=" + run)));
             cache = add(startService("cache-service", List.of()));
             cost = add(startService("cost-service", List.of(
                     "-Dquarkus.datasource.jdbc.url=" + RealServers.jdbcUrl(run),

@@ -94,7 +94,8 @@ PK_FAST=(--header "x-portkey-provider: openai" --header "x-portkey-custom-host: 
     --header "authorization: Bearer sk-upstream")
 load() { # label url extra-args...
   local label=$1 url=$2; shift 2
-  "$JAVA" -jar "$loadjar" --label "$label" --url "$url" --duration "$DURATION" --warmup "$WARMUP" --json "$@" \
+  # 64 connections: an open loop at 1,000 req/s against a 20 ms upstream needs about 20 requests in flight
+  "$JAVA" -jar "$loadjar" --label "$label" --url "$url" --duration "$DURATION" --warmup "$WARMUP" --connections 64 --json "$@" \
     | tee -a "$OUT/results.jsonl"
 }
 : >"$OUT/results.jsonl"

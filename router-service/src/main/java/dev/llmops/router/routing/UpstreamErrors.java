@@ -14,10 +14,10 @@ import java.util.regex.Pattern;
  * without them the status code and the adapter's description are read, which is how the OpenAI adapter reports today.
  */
 public final class UpstreamErrors {
-    /** Optional trailer naming the kind (its config name, e.g. {@code 429}). */
-    public static final Metadata.Key<String> KIND = Metadata.Key.of("llmops-upstream-error", Metadata.ASCII_STRING_MARSHALLER);
-    /** Optional trailer: the upstream's Retry-After in milliseconds. */
-    public static final Metadata.Key<String> RETRY_AFTER_MS = Metadata.Key.of("llmops-retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
+    /** The trailer naming the kind (its config name, e.g. {@code 429}), as the adapters write it. */
+    public static final Metadata.Key<String> KIND = dev.llmops.router.provider.UpstreamErrors.KIND;
+    /** The trailer holding the upstream's Retry-After in milliseconds, as the adapters write it. */
+    public static final Metadata.Key<String> RETRY_AFTER_MS = dev.llmops.router.provider.UpstreamErrors.RETRY_AFTER_MS;
 
     // bounded, anchored on fixed text: "(retry after 3 s)" as OpenAiWire.error writes it
     private static final Pattern RETRY_AFTER = Pattern.compile("retry after (\\d{1,9}(?:\\.\\d{1,3})?) s");

@@ -193,8 +193,7 @@ public final class OpenAiWire {
      * ({@code {"error": {"message", "type", "code"}}}) and its Retry-After.
      */
     public static StatusRuntimeException error(String upstream, int httpStatus, String body, String retryAfter) {
-        return UpstreamErrors.http(upstream, httpStatus, upstreamMessage(body),
-                UpstreamErrors.retryAfterHeader(retryAfter, null));
+        return error(upstream, httpStatus, body, retryAfter, null);
     }
 
     static StatusRuntimeException error(String upstream, int httpStatus, String body, String retryAfter,

@@ -9,98 +9,162 @@ import io.quarkus.redis.datasource.list.ReactiveListCommands;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import llmops.events.v1.UsageEvent;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
- * Publishes one usage event per request with publisher confirms. An event the broker has not confirmed is never
- * dropped: it goes to a spool list in Redis (or, if Redis is down too, to memory) and is sent again every second.
- * The ledger is keyed by request id, so a resend that had in fact arrived changes nothing.
+ * Publishes one usage event per request, one broker message each, with publisher confirms. Requests only enqueue
+ * (never block, never fail); one publisher thread sends whatever has queued up and waits once for the broker to
+ * confirm the whole batch, so the cost per event falls as the load rises.
+ * <p>
+ * An event the broker has not confirmed is never dropped: it goes to a spool list in Redis (or, if Redis is down
+ * too, to memory) and is sent again once the broker is back. The ledger is keyed by request id, so a resend of an
+ * event that had in fact arrived changes nothing.
  */
 @ApplicationScoped
 public class UsageEventPublisher {
-    private final MutinyEmitter<byte[]> emitter;
-    private final UsageTopology topology;
+    static final int BATCH = 512;
+    private static final int SPOOL_DRAIN_BATCH = 500;
+    private static final Duration SPOOL_TIMEOUT = Duration.ofSeconds(2);
+
+    private final UsageBroker broker;
     private final ReactiveListCommands<String, byte[]> lists;
     private final String spoolKey;
     private final Vertx vertx;
+    private final BlockingQueue<UsageEvent> queue;
     private final Queue<UsageEvent> memorySpool = new ConcurrentLinkedQueue<>();
     private final Counter published;
     private final Counter spooled;
+    private volatile boolean running;
+    private boolean failing;
+    private Thread sender;
     private long drainTimer = -1;
 
-    public UsageEventPublisher(@Channel("usage-events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-                               MutinyEmitter<byte[]> emitter, UsageTopology topology, ReactiveRedisDataSource redis,
-                               @ConfigProperty(name = "llmops.redis.key-prefix") String prefix, Vertx vertx,
-                               MeterRegistry registry) {
-        this.emitter = emitter;
-        this.topology = topology;
+    public UsageEventPublisher(UsageBroker broker, ReactiveRedisDataSource redis,
+                               @ConfigProperty(name = "llmops.redis.key-prefix") String prefix,
+                               @ConfigProperty(name = "llmops.usage-events.queue-capacity", defaultValue = "65536")
+                               int capacity, Vertx vertx, MeterRegistry registry) {
+        this.broker = broker;
         this.lists = redis.list(byte[].class);
         this.spoolKey = prefix + "usage-spool";
         this.vertx = vertx;
+        this.queue = new ArrayBlockingQueue<>(capacity);
         this.published = Counter.builder("llmops_router_usage_events_total").tag("result", "published").register(registry);
         this.spooled = Counter.builder("llmops_router_usage_events_total").tag("result", "spooled").register(registry);
     }
 
     void onStart(@Observes StartupEvent event) {
-        drainTimer = vertx.setPeriodic(1000, t -> drain());
+        running = true;
+        sender = new Thread(this::sendLoop, "usage-event-publisher");
+        sender.setDaemon(true);
+        sender.start();
+        drainTimer = vertx.setPeriodic(1000, t -> drainSpool());
     }
 
-    void onStop(@Observes ShutdownEvent event) {
+    void onStop(@Observes ShutdownEvent event) throws InterruptedException {
         vertx.cancelTimer(drainTimer);
+        running = false;
+        sender.interrupt();
+        sender.join(10_000);
+        broker.close();
     }
 
-    /** Sends the event in the background; never fails the request. */
+    /** Queues the event for the publisher thread; never blocks and never fails the request. */
     public void publish(UsageEvent event) {
-        if (!topology.declared()) {
-            spool(event);
+        if (!queue.offer(event)) {
+            spool(List.of(event));
+        }
+    }
+
+    private void sendLoop() {
+        List<UsageEvent> batch = new ArrayList<>(BATCH);
+        while (running || !queue.isEmpty()) {
+            try {
+                UsageEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    broker.ensureConnected(); // so that the spool drains even when no request comes
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                send(batch);
+            } catch (InterruptedException e) { // shutdown
+                if (!running) {
+                    drainOnShutdown(batch);
+                    return;
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void send(List<UsageEvent> batch) {
+        try {
+            broker.publishConfirmed(batch);
+            published.increment(batch.size());
+            failing = false;
+        } catch (Exception e) {
+            if (!failing) { // once per outage, not once per batch
+                Log.warnf("usage events not confirmed (%s); spooling them in Redis for resend", e.getMessage());
+            }
+            failing = true;
+            spool(batch);
+        }
+    }
+
+    /** On shutdown: one last attempt for what is still queued, the rest to the spool. */
+    private void drainOnShutdown(List<UsageEvent> batch) {
+        queue.drainTo(batch);
+        if (!batch.isEmpty()) {
+            send(batch);
+        }
+    }
+
+    private void spool(List<UsageEvent> events) {
+        spooled.increment(events.size());
+        byte[][] values = new byte[events.size()][];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = events.get(i).toByteArray();
+        }
+        Uni<Long> push = lists.lpush(spoolKey, values).ifNoItem().after(SPOOL_TIMEOUT).fail();
+        if (running || Thread.currentThread() != sender) {
+            push.subscribe().with(n -> { }, e -> keepInMemory(events, e));
             return;
         }
-        send(event).subscribe().with(ok -> published.increment(), e -> {
-            Log.warnf("usage event %s not confirmed (%s); spooled for resend", event.getRequestId(), e.getMessage());
-            spool(event);
-        });
+        try { // shutting down: the process may exit right after, so wait for Redis
+            push.await().indefinitely();
+        } catch (RuntimeException e) {
+            keepInMemory(events, e);
+        }
     }
 
-    private Uni<Void> send(UsageEvent event) {
-        OutgoingRabbitMQMetadata metadata = OutgoingRabbitMQMetadata.builder()
-                .withRoutingKey(UsageTopology.ROUTING_KEY)
-                .withMessageId(event.getRequestId())
-                .withContentType("application/x-protobuf")
-                .withDeliveryMode(2)
-                .build();
-        return emitter.sendMessage(Message.of(event.toByteArray(), Metadata.of(metadata)));
+    private void keepInMemory(List<UsageEvent> events, Throwable redisError) {
+        Log.errorf("Redis is unavailable too (%s); %d usage events kept in memory", redisError.getMessage(), events.size());
+        memorySpool.addAll(events);
     }
 
-    private void spool(UsageEvent event) {
-        spooled.increment();
-        lists.lpush(spoolKey, event.toByteArray()).subscribe().with(n -> { }, e -> {
-            Log.errorf("Redis is unavailable too (%s); usage event %s kept in memory", e.getMessage(), event.getRequestId());
-            memorySpool.add(event);
-        });
-    }
-
-    /** Resends spooled events, a bounded batch per tick. */
-    private void drain() {
-        if (!topology.declared()) {
+    /** Puts spooled events back on the queue, a bounded batch per tick, while the broker takes them. */
+    private void drainSpool() {
+        if (!broker.connected() || queue.remainingCapacity() < SPOOL_DRAIN_BATCH * 2) {
             return;
         }
-        for (int i = 0; i < 1000 && !memorySpool.isEmpty(); i++) {
-            publish(memorySpool.poll());
+        for (int i = 0; i < SPOOL_DRAIN_BATCH && !memorySpool.isEmpty(); i++) {
+            queue.offer(memorySpool.poll());
         }
-        lists.rpop(spoolKey, 500).subscribe().with(batch -> {
-            for (byte[] bytes : batch) {
+        lists.rpop(spoolKey, SPOOL_DRAIN_BATCH).subscribe().with(spooledEvents -> {
+            for (byte[] bytes : spooledEvents) {
                 try {
                     publish(UsageEvent.parseFrom(bytes));
                 } catch (InvalidProtocolBufferException e) {

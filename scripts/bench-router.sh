@@ -6,7 +6,8 @@
 # at fixed rates (open loop, latency from each request's intended start) and at saturation (16 in flight, against
 # a second upstream with no latency).
 # Prints a Markdown table. Everything listens on 127.0.0.1; all processes are stopped at the end.
-#   UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (5s)  BENCH_JAVA (java)  PORTKEY_VERSION (1.15.2)
+#   UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (5s, per run)  JIT_WARMUP (60s, per router, once)
+#   BENCH_JAVA (java)  PORTKEY_VERSION (1.15.2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -16,6 +17,7 @@ JAVA=${BENCH_JAVA:-java}
 LAT=${UPSTREAM_LATENCY_MS:-20}
 DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-5s}
+JIT_WARMUP=${JIT_WARMUP:-60s}
 PORTKEY_VERSION=${PORTKEY_VERSION:-1.15.2}
 RUN=llmops_bench
 KEY=sk-bench-$RANDOM$RANDOM
@@ -99,11 +101,14 @@ load() { # label url extra-args...
     | tee -a "$OUT/results.jsonl"
 }
 : >"$OUT/results.jsonl"
-echo "warming up the JITs ..." >&2
+# C2 keeps compiling for about a minute of load on 2 cores (seen in per-thread CPU: the compiler threads took most
+# of a router's CPU during its first 30 s of load): measure warm JVMs, as they run in production
+echo "warming up the JITs ($JIT_WARMUP per router, through every service) ..." >&2
 for url in http://127.0.0.1:18081 http://127.0.0.1:18080; do
-  "$JAVA" -jar "$loadjar" --url "$url" --concurrency 8 --duration 15s --warmup 0s --unique --header "$AUTH" >/dev/null
+  "$JAVA" -jar "$loadjar" --url "$url" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s --unique --model local-echo-fast \
+    --header "$AUTH" >/dev/null
 done
-"$JAVA" -jar "$loadjar" --url http://127.0.0.1:18787 --concurrency 8 --duration 10s --warmup 0s "${PK[@]}" >/dev/null
+"$JAVA" -jar "$loadjar" --url http://127.0.0.1:18787 --concurrency 16 --duration 20s --warmup 0s "${PK_FAST[@]}" >/dev/null
 
 load "direct @1000/s" http://127.0.0.1:18099 --rate 1000 --unique
 load "router pass-through @1000/s" http://127.0.0.1:18081 --rate 1000 --unique --header "$AUTH"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# What each pipeline step costs: one router per step (llmops.router.steps=<step>) plus one with none (the baseline)
+# and one with all of them, in front of the real guardrail, cache and cost services and a local upstream that answers
+# at once. Each router gets 16 requests in flight (distinct prompts: no cache hits) after a JIT warm-up; the table
+# shows throughput, p50/p99 and the CPU every process spent per request (from /proc, so it counts JIT, GC and
+# syscalls too), i.e. where a step's cost lands. Everything listens on 127.0.0.1; all processes stop at the end.
+#   DURATION (10s)  JIT_WARMUP (45s per router)  BENCH_JAVA (java)  STEPS (the list below)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT="$(pwd)/.llmops/bench-steps"
+mkdir -p "$OUT"
+JAVA=${BENCH_JAVA:-java}
+DURATION=${DURATION:-10s}
+JIT_WARMUP=${JIT_WARMUP:-45s}
+STEPS=${STEPS:-"none usage-event input-guard cache budget output-guard usage-event,input-guard,cache,budget,output-guard"}
+RUN=llmops_bench_steps
+KEY=sk-bench-$RANDOM$RANDOM
+KEY_SHA=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
+PIDS=()
+declare -A PID_OF
+
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  psql -q -h 127.0.0.1 -U llmops -d postgres -c "drop database if exists $RUN with (force)" >/dev/null 2>&1 || true
+  rabbitmqctl -q delete_vhost "$RUN" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+scripts/ensure-servers.sh >/dev/null
+built() { for s in guardrail cache cost router; do [ -f $s-service/target/quarkus-app/quarkus-run.jar ] || return 1; done
+  ls tools/loadgen/target/*-runner.jar tools/local-upstream/target/*-runner.jar >/dev/null 2>&1; }
+if ! built; then
+  ./mvnw -B -q package -DskipTests -pl tools/local-upstream,tools/loadgen,guardrail-service,cache-service,cost-service,router-service -am
+fi
+psql -q -h 127.0.0.1 -U llmops -d postgres -c "drop database if exists $RUN with (force)" -c "create database $RUN" >/dev/null
+rabbitmqctl -q delete_vhost "$RUN" >/dev/null 2>&1 || true
+rabbitmqctl -q add_vhost "$RUN" && rabbitmqctl -q set_permissions -p "$RUN" guest '.*' '.*' '.*'
+
+start() { # name port jar args...
+  local name=$1 port=$2 jar=$3; shift 3
+  "$JAVA" -Xms512m -Xmx512m -Dquarkus.http.port="$port" -Dquarkus.http.host=127.0.0.1 \
+    -Dllmops.redis.key-prefix="$RUN:$name:" -Drabbitmq-virtual-host="$RUN" -Dquarkus.log.level=WARN "$@" \
+    -jar "$jar" >"$OUT/$name.log" 2>&1 &
+  PIDS+=($!)
+  PID_OF[$name]=$!
+}
+wait_ready() { # url
+  for _ in $(seq 1 240); do curl -fsS -o /dev/null --max-time 2 "$1" && return 0; sleep 0.5; done
+  echo "not ready: $1"; exit 1
+}
+upjar=$(ls tools/local-upstream/target/local-upstream-*-runner.jar | head -n 1)
+loadjar=$(ls tools/loadgen/target/loadgen-*-runner.jar | head -n 1)
+"$JAVA" -jar "$upjar" --port 18098 >"$OUT/upstream.log" 2>&1 & PIDS+=($!); PID_OF[upstream]=$!
+start guardrail 18091 guardrail-service/target/quarkus-app/quarkus-run.jar
+start cache 18092 cache-service/target/quarkus-app/quarkus-run.jar
+start cost 18093 cost-service/target/quarkus-app/quarkus-run.jar \
+  -Dquarkus.datasource.jdbc.url=jdbc:postgresql://127.0.0.1:5432/$RUN \
+  -Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/$RUN -Dllmops.cost.budgets.default-key-limit-usd=unlimited
+wait_ready http://127.0.0.1:18098/v1/models
+for p in 18091 18092 18093; do wait_ready "http://127.0.0.1:$p/q/health/ready"; done
+
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+ticks=$(getconf CLK_TCK)
+port=18100
+: >"$OUT/results.jsonl"
+for steps in $STEPS; do
+  port=$((port + 1))
+  start "router-$port" "$port" router-service/target/quarkus-app/quarkus-run.jar \
+    -Dquarkus.grpc.clients.guardrail.port=18091 -Dquarkus.grpc.clients.cache.port=18092 \
+    -Dquarkus.grpc.clients.cost.port=18093 -Dllmops.router.keys.bench.sha256="$KEY_SHA" \
+    -Dllmops.router.keys.bench.tenant=bench -Dllmops.router.routes.local-echo.base-url=http://127.0.0.1:18098/v1 \
+    -Dllmops.router.steps="$steps"
+  wait_ready "http://127.0.0.1:$port/q/health/ready"
+  echo "warming up router with steps=$steps ($JIT_WARMUP) ..." >&2
+  "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s --unique \
+    --header "authorization: Bearer $KEY" >/dev/null
+  procs=("router-$port" guardrail cache cost upstream)
+  declare -A before=()
+  for n in "${procs[@]}"; do before[$n]=$(cpu_ticks "${PID_OF[$n]}"); done
+  broker_before=$(cpu_ticks "$(pgrep -o beam.smp || echo 1)")
+  redis_before=$(cpu_ticks "$(pgrep -o redis-server || echo 1)")
+  "$JAVA" -jar "$loadjar" --label "$steps" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$DURATION" \
+    --warmup 0s --unique --header "authorization: Bearer $KEY" --json >"$OUT/run.json"
+  cpu="{}"
+  for n in "${procs[@]}"; do
+    cpu=$(jq -c --arg n "${n%%-*}" --argjson t $(( $(cpu_ticks "${PID_OF[$n]}") - ${before[$n]} )) '. + {($n): $t}' <<<"$cpu")
+  done
+  cpu=$(jq -c --argjson b $(( $(cpu_ticks "$(pgrep -o beam.smp || echo 1)") - broker_before )) \
+    --argjson r $(( $(cpu_ticks "$(pgrep -o redis-server || echo 1)") - redis_before )) '. + {rabbitmq: $b, redis: $r}' <<<"$cpu")
+  jq -c --argjson cpu "$cpu" --argjson hz "$ticks" \
+    '((.ok + .errors) | if . > 0 then . else 1 end) as $n | . + {cpu_ms_per_req: ($cpu | map_values(. * 1000 / $hz / $n))}' \
+    "$OUT/run.json" \
+    | tee -a "$OUT/results.jsonl" >&2
+  kill "${PID_OF[router-$port]}" 2>/dev/null || true
+done
+
+echo
+echo "$(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); 16 requests in flight, upstream answers at once; measured $(date -u +%Y-%m-%d)."
+echo
+echo "| steps | req/s | p50 ms | p99 ms | CPU ms/request: router | guardrail | cache | cost | RabbitMQ | Redis | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+jq -r '"| \(.label) | \(.throughput | floor) | \(.p50_ms) | \(.p99_ms) | \(.cpu_ms_per_req.router * 1000 | round / 1000) | \(.cpu_ms_per_req.guardrail * 1000 | round / 1000) | \(.cpu_ms_per_req.cache * 1000 | round / 1000) | \(.cpu_ms_per_req.cost * 1000 | round / 1000) | \(.cpu_ms_per_req.rabbitmq * 1000 | round / 1000) | \(.cpu_ms_per_req.redis * 1000 | round / 1000) | \(.errors) |"' "$OUT/results.jsonl"

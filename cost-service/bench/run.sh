@@ -4,9 +4,10 @@
 # Needs the machine's Redis, PostgreSQL and RabbitMQ (as the tests do); creates and drops its own database/vhost.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-./mvnw -B -q -pl cost-service -am package -DskipTests
-./mvnw -B -q -pl cost-service -am dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/bench.cp >/dev/null
+# One reactor run packages the modules and writes the classpath: the sibling modules (proto, test-support) resolve
+# to their fresh jars, never to the shared local repository (nothing is installed).
+./mvnw -B -q -pl cost-service -am package dependency:build-classpath -DskipTests -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/bench.cp
 cd cost-service
 exec java -Xmx512m -cp "target/test-classes:target/classes:$(cat target/bench.cp)" \
   dev.llmops.cost.bench.CostBench "${1:-20000}" "${2:-50000}"

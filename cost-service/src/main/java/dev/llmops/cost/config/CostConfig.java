@@ -97,8 +97,11 @@ public interface CostConfig {
 
     interface Ledger {
         /** Most events written in one INSERT. */
-        @WithDefault("256")
+        @WithDefault("500")
         int batchSize();
+
+        /** Unacked usage events the broker sends ahead (basic.qos); default two batches. */
+        Optional<Integer> prefetch();
 
         /** How long the first event of a batch waits for more. */
         @WithDefault("PT0.005S")

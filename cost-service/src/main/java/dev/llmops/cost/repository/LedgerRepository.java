@@ -11,7 +11,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -19,7 +18,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import llmops.events.v1.Outcome;
 import llmops.events.v1.UsageEvent;
 
@@ -29,14 +32,31 @@ public class LedgerRepository implements PanacheRepositoryBase<UsageLedgerEntry,
     /** "No end" for [start, end): later than any event can be. */
     private static final OffsetDateTime OPEN_END = OffsetDateTime.of(9999, 12, 31, 0, 0, 0, 0, ZoneOffset.UTC);
 
+    /**
+     * One statement per batch: the rows travel as one array per column and {@code unnest} turns them back into
+     * rows, so a batch is a single round trip (no BEGIN/COMMIT: one statement is atomic on its own). Money travels
+     * as integer nanos and becomes NUMERIC USD in the database (exact: a multiplication by 1e-9).
+     */
     private static final String INSERT = """
             INSERT INTO usage_ledger (request_id, occurred_at, tenant_id, key_id, user_id, requested_model,
                 served_model, provider, prompt_tokens, completion_tokens, cached_prompt_tokens, reasoning_tokens,
                 cache_write_tokens, usage_estimated, cost_usd, outcome, stream, latency_ms, tags, team, route, tier,
                 list_cost_usd, unpriced, baseline_cost_usd, cache_savings_usd)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                $19, $20, $21, $22, $23, $24, $25, $26)
-            ON CONFLICT (request_id) DO NOTHING""";
+            SELECT r.request_id, r.occurred_at, r.tenant_id, r.key_id, r.user_id, r.requested_model, r.served_model,
+                r.provider, r.prompt_tokens, r.completion_tokens, r.cached_prompt_tokens, r.reasoning_tokens,
+                r.cache_write_tokens, r.usage_estimated, r.cost_nanos * 0.000000001, r.outcome, r.stream,
+                r.latency_ms, r.tags::jsonb, r.team, r.route, r.tier, r.list_cost_nanos * 0.000000001, r.unpriced,
+                r.baseline_cost_nanos * 0.000000001, r.cache_savings_nanos * 0.000000001
+            FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                $8::text[], $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::int8[], $14::bool[],
+                $15::int8[], $16::text[], $17::bool[], $18::int8[], $19::text[], $20::text[], $21::text[],
+                $22::text[], $23::int8[], $24::bool[], $25::int8[], $26::int8[])
+                AS r(request_id, occurred_at, tenant_id, key_id, user_id, requested_model, served_model, provider,
+                    prompt_tokens, completion_tokens, cached_prompt_tokens, reasoning_tokens, cache_write_tokens,
+                    usage_estimated, cost_nanos, outcome, stream, latency_ms, tags, team, route, tier,
+                    list_cost_nanos, unpriced, baseline_cost_nanos, cache_savings_nanos)
+            ON CONFLICT (request_id) DO NOTHING
+            RETURNING request_id""";
 
     private final Pool pool;
 
@@ -45,65 +65,105 @@ public class LedgerRepository implements PanacheRepositoryBase<UsageLedgerEntry,
     }
 
     /**
-     * Writes a batch in one transaction with one multi-row statement. Rows are sorted by request id so two
-     * concurrent batches cannot deadlock on each other's keys.
+     * Writes a batch with one multi-row {@code INSERT ... ON CONFLICT (request_id) DO NOTHING}. Rows are sorted
+     * by request id so two concurrent batches cannot deadlock on each other's keys; a request id repeated inside
+     * the batch is written once (its first occurrence).
      *
      * @return per row, in the order given: true when it is new, false when the request id was already there
      */
     public Uni<boolean[]> insertBatch(List<LedgerRow> rows) {
-        Integer[] order = new Integer[rows.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        Map<String, Integer> firstIndex = new HashMap<>(rows.size() * 2);
+        for (int i = 0; i < rows.size(); i++) {
+            firstIndex.putIfAbsent(rows.get(i).event().getRequestId(), i);
         }
-        java.util.Arrays.sort(order, java.util.Comparator.comparing(i -> rows.get(i).event().getRequestId()));
-        List<Tuple> tuples = new ArrayList<>(rows.size());
-        for (Integer i : order) {
-            tuples.add(tuple(rows.get(i)));
+        List<String> ids = new ArrayList<>(firstIndex.keySet());
+        ids.sort(null);
+        int n = ids.size();
+        String[] requestId = new String[n];
+        OffsetDateTime[] occurred = new OffsetDateTime[n];
+        String[] tenant = new String[n];
+        String[] key = new String[n];
+        String[] user = new String[n];
+        String[] requested = new String[n];
+        String[] served = new String[n];
+        String[] provider = new String[n];
+        Long[] prompt = new Long[n];
+        Long[] completion = new Long[n];
+        Long[] cached = new Long[n];
+        Long[] reasoning = new Long[n];
+        Long[] cacheWrite = new Long[n];
+        Boolean[] estimated = new Boolean[n];
+        Long[] cost = new Long[n];
+        String[] outcome = new String[n];
+        Boolean[] stream = new Boolean[n];
+        Long[] latency = new Long[n];
+        String[] tags = new String[n];
+        String[] team = new String[n];
+        String[] route = new String[n];
+        String[] tier = new String[n];
+        Long[] listCost = new Long[n];
+        Boolean[] unpriced = new Boolean[n];
+        Long[] baseline = new Long[n];
+        Long[] savings = new Long[n];
+        for (int j = 0; j < n; j++) {
+            LedgerRow row = rows.get(firstIndex.get(ids.get(j)));
+            UsageEvent e = row.event();
+            var u = e.getUsage();
+            var c = e.getCaller();
+            requestId[j] = e.getRequestId();
+            occurred[j] = OffsetDateTime.ofInstant(row.occurredAt(), ZoneOffset.UTC);
+            tenant[j] = c.getTenantId();
+            key[j] = c.getKeyId();
+            user[j] = c.getUserId();
+            requested[j] = e.getRequestedModel();
+            served[j] = e.getServedModel();
+            provider[j] = e.getProvider();
+            prompt[j] = u.getPromptTokens();
+            completion[j] = u.getCompletionTokens();
+            cached[j] = u.getCachedPromptTokens();
+            reasoning[j] = u.getReasoningTokens();
+            cacheWrite[j] = u.getCacheWriteTokens();
+            estimated[j] = u.getEstimated();
+            cost[j] = e.getCostNanosUsd();
+            outcome[j] = outcome(e);
+            stream[j] = e.getStream();
+            latency[j] = e.getLatencyMs();
+            tags[j] = tagsJson(c.getTagsMap());
+            team[j] = row.team();
+            route[j] = e.getRoute();
+            tier[j] = e.getTier();
+            listCost[j] = row.listCostNanos();
+            unpriced[j] = row.unpriced();
+            baseline[j] = row.baselineCostNanos();
+            savings[j] = row.cacheSavingsNanos();
         }
-        return pool.withTransaction(conn -> conn.preparedQuery(INSERT).executeBatch(tuples)).map(first -> {
-            boolean[] inserted = new boolean[rows.size()];
-            RowSet<Row> rs = first;
-            for (Integer i : order) {
-                inserted[i] = rs.rowCount() == 1;
-                rs = rs.next();
+        Tuple params = Tuple.tuple().addValue(requestId).addValue(occurred).addValue(tenant).addValue(key)
+                .addValue(user).addValue(requested).addValue(served).addValue(provider).addValue(prompt)
+                .addValue(completion).addValue(cached).addValue(reasoning).addValue(cacheWrite).addValue(estimated)
+                .addValue(cost).addValue(outcome).addValue(stream).addValue(latency).addValue(tags).addValue(team)
+                .addValue(route).addValue(tier).addValue(listCost).addValue(unpriced).addValue(baseline)
+                .addValue(savings);
+        return pool.preparedQuery(INSERT).execute(params).map(rs -> {
+            Set<String> inserted = new HashSet<>(rs.size() * 2);
+            for (Row r : rs) {
+                inserted.add(r.getString(0));
             }
-            return inserted;
+            boolean[] out = new boolean[rows.size()];
+            for (int i = 0; i < out.length; i++) {
+                String id = rows.get(i).event().getRequestId();
+                out[i] = firstIndex.get(id) == i && inserted.contains(id);
+            }
+            return out;
         });
     }
 
-    private static Tuple tuple(LedgerRow row) {
-        UsageEvent event = row.event();
-        var u = event.getUsage();
-        var c = event.getCaller();
-        JsonObject tags = new JsonObject();
-        c.getTagsMap().forEach(tags::put);
-        return Tuple.tuple()
-                .addValue(event.getRequestId())
-                .addValue(OffsetDateTime.ofInstant(row.occurredAt(), ZoneOffset.UTC))
-                .addValue(c.getTenantId())
-                .addValue(c.getKeyId())
-                .addValue(c.getUserId())
-                .addValue(event.getRequestedModel())
-                .addValue(event.getServedModel())
-                .addValue(event.getProvider())
-                .addValue(u.getPromptTokens())
-                .addValue(u.getCompletionTokens())
-                .addValue(u.getCachedPromptTokens())
-                .addValue(u.getReasoningTokens())
-                .addValue(u.getCacheWriteTokens())
-                .addValue(u.getEstimated())
-                .addValue(Money.usdDecimal(event.getCostNanosUsd()))
-                .addValue(outcome(event))
-                .addValue(event.getStream())
-                .addValue(event.getLatencyMs())
-                .addValue(tags)
-                .addValue(row.team())
-                .addValue(event.getRoute())
-                .addValue(event.getTier())
-                .addValue(row.listCostNanos() == null ? null : Money.usdDecimal(row.listCostNanos()))
-                .addValue(row.unpriced())
-                .addValue(Money.usdDecimal(row.baselineCostNanos()))
-                .addValue(Money.usdDecimal(row.cacheSavingsNanos()));
+    private static String tagsJson(Map<String, String> tags) {
+        if (tags.isEmpty()) {
+            return "{}";
+        }
+        JsonObject json = new JsonObject();
+        tags.forEach(json::put);
+        return json.encode();
     }
 
     static String outcome(UsageEvent event) {

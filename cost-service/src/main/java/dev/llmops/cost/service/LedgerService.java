@@ -15,6 +15,7 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.List;
 import llmops.common.v1.TokenUsage;
 import llmops.events.v1.Outcome;
 import llmops.events.v1.UsageEvent;
@@ -22,17 +23,12 @@ import llmops.events.v1.UsageEvent;
 /** Writes usage events to the ledger exactly once per request id (in batches), and reports totals from it. */
 @ApplicationScoped
 public class LedgerService {
-    /** What happened to one usage event. */
-    public enum Recorded { INSERTED, DUPLICATE }
-
     private final LedgerRepository ledger;
-    private final LedgerBatcher batcher;
     private final PriceCatalog prices;
     private final String baselineModel;
 
-    public LedgerService(LedgerRepository ledger, LedgerBatcher batcher, PriceCatalog prices, CostConfig config) {
+    public LedgerService(LedgerRepository ledger, PriceCatalog prices, CostConfig config) {
         this.ledger = ledger;
-        this.batcher = batcher;
         this.prices = prices;
         this.baselineModel = config.baselineModel();
     }
@@ -41,13 +37,20 @@ public class LedgerService {
         return baselineModel;
     }
 
-    /** Validates and enriches, then writes with the next batch; the Uni completes only after that commit. */
-    @WithSpan("cost.ledger.record")
-    public Uni<Recorded> record(UsageEvent event) {
-        return Uni.createFrom().deferred(() -> {
-            validate(event);
-            return batcher.write(enrich(event)).map(n -> n ? Recorded.INSERTED : Recorded.DUPLICATE);
-        });
+    /** Validates and enriches one event (prices in force when it happened); INVALID_ARGUMENT when invalid. */
+    public LedgerRow prepare(UsageEvent event) {
+        validate(event);
+        return enrich(event);
+    }
+
+    /**
+     * Writes prepared rows with one multi-row statement; completes after the commit.
+     *
+     * @return per row: true when new, false when its request id was already in the ledger
+     */
+    @WithSpan("cost.ledger.write")
+    public Uni<boolean[]> write(List<LedgerRow> rows) {
+        return ledger.insertBatch(rows);
     }
 
     /**

@@ -27,11 +27,57 @@ public final class NaiveBayes {
     private final Map<String, double[]> logLikelihood; // token -> {log P(t|neg), log P(t|pos)}
     private final double[] unseen;
     private final double logPriorRatio;
+    /**
+     * The same model for scoring without building token strings: word -> id, the per-word log-likelihood ratio by
+     * id, and bigrams keyed by {@code id1 << 32 | id2} in an open-addressing table. Every trained bigram's words are
+     * trained unigrams, so a bigram with an unknown word is unknown.
+     */
+    private final Map<String, Integer> wordIds;
+    private final double[] wordRatio;
+    private final long[] bigramKeys;
+    private final double[] bigramRatio;
 
     private NaiveBayes(Map<String, double[]> logLikelihood, double[] unseen, double logPriorRatio) {
         this.logLikelihood = logLikelihood;
         this.unseen = unseen;
         this.logPriorRatio = logPriorRatio;
+        Map<String, Integer> ids = new HashMap<>();
+        List<Double> ratios = new ArrayList<>();
+        logLikelihood.forEach((t, l) -> {
+            if (t.indexOf('_') < 0) {
+                ids.put(t, ids.size());
+                ratios.add(l[1] - l[0]);
+            }
+        });
+        this.wordIds = Map.copyOf(ids);
+        this.wordRatio = ratios.stream().mapToDouble(Double::doubleValue).toArray();
+        int capacity = Integer.highestOneBit(Math.max(16, logLikelihood.size() * 4));
+        this.bigramKeys = new long[capacity];
+        this.bigramRatio = new double[capacity];
+        java.util.Arrays.fill(bigramKeys, -1L);
+        logLikelihood.forEach((t, l) -> {
+            int u = t.indexOf('_');
+            if (u < 0) {
+                return;
+            }
+            Integer a = ids.get(t.substring(0, u));
+            Integer b = ids.get(t.substring(u + 1));
+            if (a == null || b == null) {
+                return; // a word with '_' of its own: never produced by tokens(), so never looked up
+            }
+            long key = (long) a << 32 | b;
+            int slot = slot(key);
+            while (bigramKeys[slot] != -1L) {
+                slot = (slot + 1) & (bigramKeys.length - 1);
+            }
+            bigramKeys[slot] = key;
+            bigramRatio[slot] = l[1] - l[0];
+        });
+    }
+
+    private int slot(long key) {
+        long h = key * 0x9E3779B97F4A7C15L;
+        return (int) (h >>> 40) & (bigramKeys.length - 1);
     }
 
     public record Example(boolean positive, String text) {
@@ -95,21 +141,60 @@ public final class NaiveBayes {
      * and a long one is not overconfident purely for its length.
      */
     public double probability(String normalised) {
+        // Same sums, in the same order, as over tokens(): the words first, then the adjacent pairs.
+        int[] ids = wordIdsOf(normalised);
+        int words = ids.length;
         double logOdds = 0;
         int known = 0;
-        for (String t : tokens(normalised)) {
-            double[] l = logLikelihood.get(t);
-            if (l == null) {
+        for (int k = 0; k < words; k++) {
+            if (ids[k] >= 0) {
+                logOdds += wordRatio[ids[k]];
+                known++;
+            }
+        }
+        for (int k = 1; k < words; k++) {
+            if (ids[k - 1] < 0 || ids[k] < 0) {
                 continue;
             }
-            logOdds += l[1] - l[0];
-            known++;
+            long key = (long) ids[k - 1] << 32 | ids[k];
+            for (int slot = slot(key); bigramKeys[slot] != -1L; slot = (slot + 1) & (bigramKeys.length - 1)) {
+                if (bigramKeys[slot] == key) {
+                    logOdds += bigramRatio[slot];
+                    known++;
+                    break;
+                }
+            }
         }
         if (known == 0) {
             return 1 / (1 + Math.exp(-logPriorRatio));
         }
         double scaled = logOdds / known * Math.min(known, 12) + logPriorRatio;
         return 1 / (1 + Math.exp(-scaled));
+    }
+
+    /** The id of each word of {@link #tokens}' word list, -1 for a word the model does not know. */
+    private int[] wordIdsOf(String text) {
+        int[] ids = new int[16];
+        int count = 0;
+        int n = text.length();
+        int i = 0;
+        while (i < n && count < MAX_TOKENS) {
+            while (i < n && !Character.isLetterOrDigit(text.charAt(i))) {
+                i++;
+            }
+            int s = i;
+            while (i < n && (Character.isLetterOrDigit(text.charAt(i)) || text.charAt(i) == '\'')) {
+                i++;
+            }
+            if (i > s) {
+                if (count == ids.length) {
+                    ids = java.util.Arrays.copyOf(ids, count * 2);
+                }
+                Integer id = wordIds.get(text.substring(s, i).toLowerCase(java.util.Locale.ROOT));
+                ids[count++] = id == null ? -1 : id;
+            }
+        }
+        return java.util.Arrays.copyOf(ids, count);
     }
 
     /** Words of letters/digits/apostrophes, plus each adjacent pair joined by '_'. */

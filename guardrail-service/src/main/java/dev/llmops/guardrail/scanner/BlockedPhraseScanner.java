@@ -23,6 +23,8 @@ public final class BlockedPhraseScanner implements Scanner {
     private final Pattern pattern;
     /** The first word of every phrase, case-folded: a text holding none of them cannot match, so RE2/J is skipped. */
     private final String[] firstWords;
+    /** The most non-space chars a match can hold (the longest phrase without its spaces). */
+    private final int maxPhraseChars;
 
     public BlockedPhraseScanner(List<String> phrases) {
         List<String> alternatives = new ArrayList<>();
@@ -52,6 +54,7 @@ public final class BlockedPhraseScanner implements Scanner {
         this.pattern = alternatives.isEmpty() ? null
                 : Pattern.compile("(?:" + String.join("|", alternatives) + ")", Pattern.CASE_INSENSITIVE);
         this.firstWords = first.stream().distinct().toArray(String[]::new);
+        this.maxPhraseChars = phrases.stream().mapToInt(p -> p.replaceAll("\\s+", "").length()).max().orElse(0);
     }
 
     @Override
@@ -59,22 +62,71 @@ public final class BlockedPhraseScanner implements Scanner {
         return NAME;
     }
 
+    /**
+     * RE2/J runs only in windows that start one char before an occurrence of a phrase's first word (for the \\b) and
+     * end once {@link #maxPhraseChars} non-space chars have followed it (spaces between words are unbounded, so the
+     * window is counted in non-space chars). Every match starts at such an occurrence, so the matches are those of
+     * one pass over the whole text.
+     */
     @Override
     public List<Detection> scan(String text) {
         if (pattern == null || !containsAnyFirstWord(text)) {
             return List.of();
         }
         List<Detection> out = null;
-        Matcher m = pattern.matcher(text);
+        int n = text.length();
+        int windowStart = -1;
+        int windowEnd = -1;
+        for (int at = nextFirstWord(text, 0); at >= 0; at = nextFirstWord(text, at + 1)) {
+            int ws = Math.max(0, at - 1);
+            int we = at;
+            for (int nonSpace = 0; we < n && nonSpace <= maxPhraseChars; we++) {
+                char c = text.charAt(we);
+                if (!Character.isWhitespace(c) && !Character.isSpaceChar(c)) {
+                    nonSpace++;
+                }
+            }
+            we = Math.min(n, we + 1);
+            if (windowEnd >= ws) {
+                windowEnd = Math.max(windowEnd, we);
+            } else {
+                out = find(text, windowStart, windowEnd, out);
+                windowStart = ws;
+                windowEnd = we;
+            }
+        }
+        out = find(text, windowStart, windowEnd, out);
+        return out == null ? List.of() : out;
+    }
+
+    private List<Detection> find(String text, int start, int end, List<Detection> out) {
+        if (start < 0) {
+            return out;
+        }
+        Matcher m = pattern.matcher(start == 0 && end == text.length() ? text : text.subSequence(start, end));
         while (m.find()) {
             if (out == null) {
                 out = new ArrayList<>(1);
             }
-            String canonical = SPACES.matcher(text.substring(m.start(), m.end())).replaceAll(" ")
-                    .toLowerCase(Locale.ROOT);
-            out.add(new Detection(FindingTypes.BLOCKED_PHRASE, m.start(), m.end(), NAME, 1.0, canonical));
+            int s = start + m.start();
+            int e = start + m.end();
+            String canonical = SPACES.matcher(text.substring(s, e)).replaceAll(" ").toLowerCase(Locale.ROOT);
+            out.add(new Detection(FindingTypes.BLOCKED_PHRASE, s, e, NAME, 1.0, canonical));
         }
-        return out == null ? List.of() : out;
+        return out;
+    }
+
+    /** The next index from {@code from} where any first word starts (case-folded), or -1. */
+    private int nextFirstWord(String text, int from) {
+        for (int i = from, n = text.length(); i < n; i++) {
+            char c = fold(text.charAt(i));
+            for (String word : firstWords) {
+                if (word.charAt(0) == c && text.regionMatches(true, i, word, 0, word.length())) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     private boolean containsAnyFirstWord(String text) {

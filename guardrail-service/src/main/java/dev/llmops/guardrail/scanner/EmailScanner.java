@@ -27,6 +27,12 @@ public final class EmailScanner implements Scanner {
         return NAME;
     }
 
+    /**
+     * RE2/J runs per '@' only over the address chars around it: back over local-part chars (at most
+     * {@link #MAX_LOCAL} + 1, and not into the previous match, as one pass over the text would not), forward over
+     * domain chars (at most {@link #MAX_DOMAIN} + 2), plus one char for the closing \\b. A match holds only such
+     * chars, so it lies in that window.
+     */
     @Override
     public List<Detection> scan(String text) {
         if (text.indexOf('@') < 0) {
@@ -34,36 +40,42 @@ public final class EmailScanner implements Scanner {
         }
         List<Detection> out = null;
         int n = text.length();
-        int windowStart = -1;
-        int windowEnd = -1;
+        int lastEnd = 0;
         for (int at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
-            int ws = Math.max(0, at - MAX_LOCAL - 1);
-            int we = Math.min(n, at + MAX_DOMAIN + 2);
-            if (windowEnd >= ws) {
-                windowEnd = we;
-            } else {
-                out = find(text, windowStart, windowEnd, out);
-                windowStart = ws;
-                windowEnd = we;
+            if (at < lastEnd) {
+                continue;
+            }
+            int ws = at;
+            int floor = Math.max(lastEnd, at - MAX_LOCAL - 1);
+            while (ws > floor && localChar(text.charAt(ws - 1))) {
+                ws--;
+            }
+            int we = at + 1;
+            int ceiling = Math.min(n, at + MAX_DOMAIN + 2);
+            while (we < ceiling && domainChar(text.charAt(we))) {
+                we++;
+            }
+            Matcher m = EMAIL.matcher(text.subSequence(ws, Math.min(n, we + 1)));
+            while (m.find()) {
+                if (out == null) {
+                    out = new ArrayList<>(2);
+                }
+                int s = ws + m.start();
+                int e = ws + m.end();
+                out.add(new Detection(FindingTypes.EMAIL, s, e, NAME, 0.95,
+                        text.substring(s, e).toLowerCase(Locale.ROOT)));
+                lastEnd = e;
             }
         }
-        out = find(text, windowStart, windowEnd, out);
         return out == null ? List.of() : out;
     }
 
-    /** RE2/J over the text around one or more '@' only: a long text with a few addresses costs microseconds. */
-    private static List<Detection> find(String text, int start, int end, List<Detection> out) {
-        if (start < 0) {
-            return out;
-        }
-        Matcher m = EMAIL.matcher(start == 0 && end == text.length() ? text : text.subSequence(start, end));
-        while (m.find()) {
-            if (out == null) {
-                out = new ArrayList<>(2);
-            }
-            String canonical = text.substring(start + m.start(), start + m.end()).toLowerCase(Locale.ROOT);
-            out.add(new Detection(FindingTypes.EMAIL, start + m.start(), start + m.end(), NAME, 0.95, canonical));
-        }
-        return out;
+    private static boolean localChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '%'
+                || c == '+' || c == '-' || c == '.';
+    }
+
+    private static boolean domainChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
     }
 }

@@ -12,8 +12,8 @@ import java.util.List;
  * Prompt injection and jailbreak attempts. The text is normalised first ({@link TextNormalizer}: invisible
  * characters, confusables, leetspeak, spelled-out words, base64/hex). Then weighted rules look for the known shapes
  * (override earlier instructions, reveal the system prompt, persona/"mode" jailbreaks, fake role markers): RE2-valid
- * syntax with bounded repetitions only, run by the JDK engine in windows around their key words
- * ({@link Windows#findBounded}). A naive Bayes classifier trained at start on {@code guardrail/injection-train.tsv}
+ * syntax with bounded repetitions only, run by the JDK engine only where a match can start ({@link AnchoredRules}).
+ * A naive Bayes classifier trained at start on {@code guardrail/injection-train.tsv}
  * scores the whole text. Score = max(best rule, classifier if at least 0.9); one finding when it reaches the
  * threshold, spanning the best rule match in the original text (or the whole text when only the classifier fired).
  */
@@ -32,83 +32,102 @@ public final class PromptInjectionScanner implements Scanner {
     private static final String VERB_GATE = "ignor|disregard|forget|overrid|bypass|skip|drop|abandon|discard|neglect|"
             + "overlook|set aside|throw away|delete|erase|clear|reset";
 
-    /** Weight, pattern over normalised text, and the literals (one must occur) around which it runs. */
+    /**
+     * Weight, pattern over normalised text, gate literals (one must occur, or the rule is skipped) and anchor literals
+     * (every match starts at one of them; see {@link AnchoredRules}).
+     */
     private static final Object[][] RULES = {
         {0.95, OVERRIDE_VERB + " (?:(?:all|any|every|each|of|the|your|my|these|those) ){0,3}" + EARLIER
                 + "(?: [a-z]+){0,2} " + RULES_NOUN,
+                VERB_GATE,
                 VERB_GATE},
         {0.9, OVERRIDE_VERB + " (?:everything|anything|all) (?:(?:you were|you've been|you have been|i) )?"
                 + "(?:told|said|given|instructed|written) (?:before|above|earlier|previously|so far)",
+                VERB_GATE,
                 VERB_GATE},
         {0.9, OVERRIDE_VERB + " (?:everything|all|what(?:ever)?) (?:above|before|previously|so far|earlier)",
+                VERB_GATE,
                 VERB_GATE},
         {0.9, "(?:reveal|show|print|repeat|output|leak|display|tell me|give me|share|dump|expose|write out|spell out|"
                 + "list|recite|echo|paste|provide) (?:me )?(?:(?:the|your|all|of|full|complete|exact|entire|"
                 + "original|initial|hidden|secret|internal|verbatim) ){0,4}(?:system|initial|hidden|original|"
                 + "secret|internal|developer|pre-?prompt|base) ?(?:prompt|instructions?|message|rules|"
                 + "configuration|directives?)",
-                "prompt|instruction|message|rules|configuration|directive"},
+                "prompt|instruction|message|rules|configuration|directive",
+                "reveal|show|print|repeat|output|leak|display|tell me|give me|share|dump|expose|write out|spell out|list|recite|echo|paste|provide"},
         {0.85, "(?:what (?:is|are|was|were) )(?:your|the) (?:system|initial|hidden|original|secret) "
                 + "(?:prompt|instructions?)",
-                "prompt|instruction"},
+                "prompt|instruction",
+                "what "},
         {0.9, "\\b(?:dan|do anything now|stan|dude|aim|developer mode|dev mode|god mode|jailbreak(?:ed)? mode|"
                 + "unrestricted mode|evil mode|chaos mode)\\b.{0,80}\\b(?:enabled?|activated?|mode|persona|"
                 + "no (?:rules|limits|restrictions|filters))",
-                "enable|activ|mode|persona|no rules|no limits|no restrictions|no filters"},
+                "enable|activ|mode|persona|no rules|no limits|no restrictions|no filters",
+                "dan|do anything now|stan|dude|aim|developer mode|dev mode|god mode|jailbreak|unrestricted mode|evil mode|chaos mode"},
         {0.9, "(?:enable|enter|activate|switch to|turn on|unlock) (?:the )?(?:dan|developer|dev|god|jailbreak|"
                 + "unrestricted|unfiltered|evil|sudo|admin|root|debug) ?mode",
-                "mode"},
+                "mode",
+                "enable|enter|activate|switch to|turn on|unlock"},
         {0.85, "you are (?:now |no longer )?(?:an? )?(?:unrestricted|unfiltered|uncensored|jailbroken|free|rogue|"
                 + "evil|amoral|unaligned) (?:ai|assistant|model|chatbot|bot|llm|version)",
+                "you are",
                 "you are"},
         {0.85, "(?:you (?:are|will be) (?:now )?|act as |pretend (?:to be|you are) |roleplay as |become )(?:an? )?"
                 + "(?:ai|assistant|model|chatbot|character|persona)? ?(?:that|who|which) (?:has|have) no "
                 + "(?:rules|restrictions|limits|limitations|filters|guidelines|ethics|morals|boundaries)",
-                "no rules|no restrictions|no limits|no limitations|no filters|no guidelines|no ethics|no morals|no boundaries"},
+                "no rules|no restrictions|no limits|no limitations|no filters|no guidelines|no ethics|no morals|no boundaries",
+                "you |act as |pretend |roleplay as |become "},
         {0.85, "(?:without|ignoring|free (?:of|from)|no longer bound by|not bound by|with no) (?:any )?(?:of )?"
                 + "(?:your |the |openai'?s? |anthropic'?s? )?(?:content )?(?:restrictions|filters|filtering|"
                 + "censorship|guidelines|rules|policies|safety (?:rules|guidelines|filters)|limitations|"
                 + "ethical (?:guidelines|constraints))",
-                "restriction|filter|censorship|guideline|rules|policies|limitation|ethical"},
+                "restriction|filter|censorship|guideline|rules|policies|limitation|ethical",
+                "without|ignoring|free |no longer bound by|not bound by|with no"},
         {0.8, "(?:disable|turn off|deactivate|remove|bypass|circumvent|get around|evade|break out of) (?:your |the |"
                 + "all |any )?(?:safety|content|security)? ?(?:filters?|guardrails?|safeguards?|restrictions|"
                 + "moderation|alignment|censorship|safety)",
-                "filter|guardrail|safeguard|restriction|moderation|alignment|censorship|safety"},
+                "filter|guardrail|safeguard|restriction|moderation|alignment|censorship|safety",
+                "disable|turn off|deactivate|remove|bypass|circumvent|get around|evade|break out of"},
         {0.8, "from now on,? (?:you (?:will|must|are|shall|should)|act|respond|answer|reply|always|never|only|"
                 + "ignore|forget)",
+                "from now on",
                 "from now on"},
         {0.75, "(?:new|updated|real|actual|true|revised|secret|hidden|admin|override) (?:system )?"
                 + "(?:instructions?|prompt|rules|directives?|orders) ?(?::|follow|are|is|below|from|override)",
-                "instruction|prompt|rules|directive|orders"},
+                "instruction|prompt|rules|directive|orders",
+                "new|updated|real|actual|true|revised|secret|hidden|admin|override"},
         {0.85, "(?:^|\\n|\\s)(?:<\\|?/?(?:system|im_start|im_end|endoftext)\\|?>|\\[/?(?:system|inst|sys)\\]|"
                 + "<</?sys>>|#{2,} ?(?:system|instruction|new instructions?)\\b)",
-                "system|im_|endoftext|inst]|sys]|<<sys|instruction"},
+                "system|im_|endoftext|inst]|sys]|<<sys|instruction",
+                " <|\n<| [|\n[| #|\n#", true},
         {0.75, "(?:stop|cease|quit) (?:being|acting as|pretending to be) (?:an? )?(?:ai|assistant|language model|"
                 + "helpful|chatbot)",
+                "stop|cease|quit",
                 "stop|cease|quit"},
         {0.8, "(?:do not|don't|never) (?:follow|obey|adhere to|listen to|respect|comply with) (?:your |the |any )?"
                 + "(?:previous |prior |original |system |initial )?" + RULES_NOUN,
-                "follow|obey|adhere|listen|respect|comply"},
+                "follow|obey|adhere|listen|respect|comply",
+                "do not|don't|never"},
         {0.8, "(?:pay no attention to|take no notice of|no longer follow|stop following) (?:the |your |any |all )?"
                 + "(?:previous |prior |above |earlier |original |system )?" + RULES_NOUN,
-                "attention|notice|follow"},
+                "attention|notice|follow",
+                "pay no attention|take no notice|no longer follow|stop following"},
         {0.75, "(?:the )?(?:above|previous|prior) " + RULES_NOUN + " (?:are|were|is|was) (?:void|null|"
                 + "cancel+ed|revoked|obsolete|outdated|fake|wrong|no longer valid|not valid)",
-                "void|null|cancel|revoked|obsolete|outdated|fake|wrong|valid"},
+                "void|null|cancel|revoked|obsolete|outdated|fake|wrong|valid",
+                "the above|the previous|the prior|above|previous|prior"},
         {0.7, "(?:you must|you will|you have to) (?:now )?(?:answer|respond|comply|obey) (?:every|all|any) "
                 + "(?:question|request|prompt)s? (?:without|regardless)",
-                "question|request|prompt"},
+                "question|request|prompt",
+                "you must|you will|you have to"},
         {0.8, "(?:print|output|return|send|exfiltrate|post|upload|forward) (?:all |the |any |your )?"
                 + "(?:api keys?|secrets?|passwords?|credentials|tokens?|environment variables|env vars)",
-                "api key|secret|password|credential|token|environment variable|env var"},
+                "api key|secret|password|credential|token|environment variable|env var",
+                "print|output|return|send|exfiltrate|post|upload|forward"},
     };
 
-    /** Chars around a key word in which a rule looks for its match: longer than any rule's match. */
-    private static final int WINDOW = 240;
-
-    private final java.util.regex.Pattern[] patterns;
+    private final AnchoredRules rules;
     private final double[] weights;
-    private final String[][] gates;
     private final NaiveBayes classifier;
     private final double threshold;
 
@@ -117,16 +136,16 @@ public final class PromptInjectionScanner implements Scanner {
      * @param threshold score from which a finding is reported
      */
     public PromptInjectionScanner(NaiveBayes classifier, double threshold) {
-        this.patterns = new java.util.regex.Pattern[RULES.length];
         this.weights = new double[RULES.length];
-        this.gates = new String[RULES.length][];
+        List<AnchoredRules.Rule> list = new java.util.ArrayList<>();
         for (int i = 0; i < RULES.length; i++) {
             weights[i] = (Double) RULES[i][0];
             String regex = (String) RULES[i][1];
             Pattern.compile(regex); // must also be valid RE2: keeps the rules free of back-references and look-around
-            patterns[i] = java.util.regex.Pattern.compile(regex);
-            gates[i] = ((String) RULES[i][2]).split("\\|");
+            list.add(new AnchoredRules.Rule(java.util.regex.Pattern.compile(regex), ((String) RULES[i][2]).split("\\|"),
+                    ((String) RULES[i][3]).split("\\|"), RULES[i].length > 4 && (Boolean) RULES[i][4]));
         }
+        this.rules = new AnchoredRules(list);
         this.classifier = classifier;
         this.threshold = threshold;
     }
@@ -170,13 +189,13 @@ public final class PromptInjectionScanner implements Scanner {
         int bestRule = -1;
         int start = 0;
         int end = text.length();
-        for (int i = 0; i < patterns.length; i++) {
-            if (weights[i] <= best) {
+        AnchoredRules.Occurrences occ = rules.occurrences(s);
+        for (int i = 0; i < weights.length; i++) {
+            if (weights[i] <= best || !rules.gated(occ, i)) {
                 continue;
             }
-            List<Windows.Match> found = Windows.findBounded(patterns[i], s, gates[i], WINDOW, WINDOW);
-            if (!found.isEmpty()) {
-                Windows.Match m = found.get(0);
+            AnchoredRules.Match m = rules.first(s, occ, i);
+            if (m != null) {
                 best = weights[i];
                 bestRule = i;
                 start = norm.originalStart(m.start());

@@ -1,5 +1,6 @@
 package dev.llmops.guardrail.scanner;
 
+import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import dev.llmops.guardrail.Detection;
 import dev.llmops.guardrail.FindingTypes;
@@ -42,10 +43,41 @@ public final class StreetAddressScanner implements Scanner {
     public List<Detection> scan(String text) {
         List<Detection> out = null;
         // Each pattern runs only around the words it needs: a street suffix, a European suffix, "Box".
-        out = find(text, US_UK, SUFFIX_WORDS, 120, 120, out);
+        out = findUsUk(text, out);
         out = find(text, EUROPEAN, EUROPEAN_WORDS, 40, 60, out);
         out = find(text, PO_BOX, new String[] {"Box", "BOX", "box"}, 12, 10, out);
         return out == null ? List.of() : out;
+    }
+
+    /**
+     * US_UK starts with a house number after a word boundary: in each window around a street suffix, an anchored
+     * RE2/J match is tried only at such digits (left to right, skipping digits inside the previous match), instead of
+     * RE2/J's unanchored scan of the whole window, whose cost is per char.
+     */
+    private static List<Detection> findUsUk(String text, List<Detection> out) {
+        for (int[] w : Windows.windows(text, SUFFIX_WORDS, 120, 120)) {
+            int from = w[0];
+            for (int i = w[0]; i < w[1]; i++) {
+                char c = text.charAt(i);
+                if (c < '0' || c > '9' || i < from || (i > w[0] && wordChar(text.charAt(i - 1)))) {
+                    continue;
+                }
+                Matcher m = US_UK.matcher(text.subSequence(i, w[1]));
+                if (m.lookingAt()) {
+                    if (out == null) {
+                        out = new ArrayList<>(1);
+                    }
+                    out.add(new Detection(FindingTypes.STREET_ADDRESS, i, i + m.end(), NAME, 0.8));
+                    from = i + m.end();
+                }
+            }
+        }
+        return out;
+    }
+
+    /** RE2's \\b is ASCII. */
+    private static boolean wordChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     }
 
     private static List<Detection> find(String text, Pattern p, String[] literals, int before, int after,

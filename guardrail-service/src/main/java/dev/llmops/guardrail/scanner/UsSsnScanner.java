@@ -35,7 +35,9 @@ public final class UsSsnScanner implements Scanner {
         int n = text.length();
         int i = 0;
         while (i < n) {
-            if (!Character.isDigit(text.charAt(i))) {
+            char first = text.charAt(i);
+            // ASCII digits only, as in the run below: a full-width digit here once made this loop spin forever.
+            if (first < '0' || first > '9') {
                 i++;
                 continue;
             }
@@ -46,7 +48,8 @@ public final class UsSsnScanner implements Scanner {
                 if (c >= '0' && c <= '9') {
                     digits++;
                     i++;
-                } else if ((c == ' ' || c == '-') && i + 1 < n && Character.isDigit(text.charAt(i + 1))) {
+                } else if ((c == ' ' || c == '-') && i + 1 < n && text.charAt(i + 1) >= '0'
+                        && text.charAt(i + 1) <= '9') {
                     i++;
                 } else {
                     break;
@@ -94,7 +97,7 @@ public final class UsSsnScanner implements Scanner {
             }
             out.add(new Detection(FindingTypes.US_SSN, s, e, NAME, score, digits));
         }
-        return out == null ? List.of() : out;
+        return out; // null while nothing is found: List.of() here broke the next run's add()
     }
 
     static boolean valid(String d) {

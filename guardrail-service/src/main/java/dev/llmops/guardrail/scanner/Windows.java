@@ -41,28 +41,6 @@ final class Windows {
         return out;
     }
 
-    /**
-     * As {@link #find(Pattern, String, String[], int, int)} with a JDK pattern. Only for patterns whose every
-     * repetition is bounded ({@code {0,3}}, {@code .{0,80}}) and that contain no nested unbounded quantifier: their
-     * backtracking is then bounded by a constant per start position, so the cost stays linear in the window length,
-     * and the JDK engine is several times faster than RE2/J (which has no DFA) on rich alternations.
-     */
-    static List<Match> findBounded(java.util.regex.Pattern pattern, String text, String[] literals, int before,
-            int after) {
-        List<int[]> windows = windows(text, literals, before, after);
-        if (windows.isEmpty()) {
-            return List.of();
-        }
-        List<Match> out = new ArrayList<>(2);
-        for (int[] w : windows) {
-            java.util.regex.Matcher m = pattern.matcher(text).region(w[0], w[1]);
-            while (m.find()) {
-                out.add(new Match(m.start(), m.end(), null));
-            }
-        }
-        return out;
-    }
-
     /** True if any literal occurs in the text. */
     static boolean any(String text, String[] literals) {
         for (String l : literals) {

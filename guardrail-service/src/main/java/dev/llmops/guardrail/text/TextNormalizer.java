@@ -205,6 +205,9 @@ public final class TextNormalizer {
      * dot or dash are joined into one word.
      */
     private static Builder joinSpelledOut(Builder in) {
+        if (!hasSpelledOut(in.sb)) {
+            return in; // the common case: nothing to join, no copy
+        }
         StringBuilder s = in.sb;
         int n = s.length();
         Builder out = new Builder(n);
@@ -237,6 +240,30 @@ public final class TextNormalizer {
             }
         }
         return out;
+    }
+
+    /** True if {@link #joinSpelledOut} would join anything: four single letters, each followed by one separator. */
+    private static boolean hasSpelledOut(CharSequence s) {
+        int n = s.length();
+        int run = 0; // single letters seen so far in the current candidate run
+        for (int i = 0; i < n; i++) {
+            boolean single = isLetter(s.charAt(i)) && (i == 0 || !isLetter(s.charAt(i - 1)))
+                    && (i + 1 >= n || !isLetter(s.charAt(i + 1)));
+            if (!single) {
+                run = 0;
+                continue;
+            }
+            run++;
+            if (run >= 4) {
+                return true;
+            }
+            if (i + 2 < n && isSeparator(s.charAt(i + 1)) && isLetter(s.charAt(i + 2))) {
+                i++; // step over the separator; the next letter continues the run
+            } else {
+                run = 0;
+            }
+        }
+        return false;
     }
 
     private static boolean isSeparator(char c) {

@@ -69,12 +69,17 @@ public class InputScanBenchmark {
             default -> all;
         };
         inspector = new Inspector(chosen, new Policy(Map.of(), PolicyAction.REDACT));
+        prompt = prose(size);
+    }
+
+    /** {@code size} chars of the benchmark's prose. */
+    static String prose(int size) {
         StringBuilder sb = new StringBuilder(size + 200);
         for (int i = 0; sb.length() < size; i++) {
             sb.append(SENTENCES[i % SENTENCES.length]).append(' ');
         }
         sb.setLength(size);
-        prompt = sb.toString();
+        return sb.toString();
     }
 
     @Benchmark

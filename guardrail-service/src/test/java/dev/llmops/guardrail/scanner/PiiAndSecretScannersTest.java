@@ -31,6 +31,25 @@ class PiiAndSecretScannersTest {
     }
 
     @Test
+    void ssnSurvivesFullWidthDigitsAndSeveralDigitRuns() {
+        UsSsnScanner s = new UsSsnScanner();
+        // Both used to fail: the first spun forever, the second threw UnsupportedOperationException.
+        assertEquals(List.of(), types(s, "call \uff14\uff11\uff15 \uff15\uff15\uff15 \uff12\uff16\uff17\uff11"));
+        assertEquals(List.of("US_SSN"), types(s, "order 123456789012, SSN 536-22-1234"));
+    }
+
+    @Test
+    void phoneSkipsRunsThatCannotParseButKeepsRealNumbers() {
+        PhoneScanner s = new PhoneScanner("US");
+        assertTrue(s.cannotParse("id #48213-1764921530123456789", 4, 29)); // 24 digits, starts with 4
+        assertFalse(s.cannotParse("id #18213-1764921530123456789", 4, 29)); // 1 may be the country code
+        assertFalse(s.cannotParse("x 4155552671", 2, 12)); // 10 digits
+        assertFalse(s.cannotParse("5 48213-1764921530123456789", 2, 27)); // a digit nearby
+        assertEquals(List.of("PHONE"), types(s, "call 415-555-2671 or #48213-1764921530123456789"));
+        assertEquals(List.of(), types(s, "What is the capital of France? #48213-1764921530123456789"));
+    }
+
+    @Test
     void ssnFollowsTheAreaGroupSerialRulesAndContext() {
         UsSsnScanner s = new UsSsnScanner();
         assertEquals(0.6, s.scan("id 536-22-8195").get(0).score());

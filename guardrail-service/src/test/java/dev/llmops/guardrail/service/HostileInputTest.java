@@ -49,7 +49,15 @@ class HostileInputTest {
                 Arguments.of("combining marks (zalgo)", fill("e\u0301\u0302\u0303")),
                 Arguments.of("surrogate pairs", fill("\uD83D\uDE00")),
                 Arguments.of("PEM header without end", "-----BEGIN PRIVATE KEY-----" + fill("QUJD")),
-                Arguments.of("toxic words", fill("you idiot kill ")));
+                Arguments.of("toxic words", fill("you idiot kill ")),
+                // Once hung the SSN scanner (a full-width digit was a digit to one loop and not to the next).
+                Arguments.of("full-width digits", fill("Call \uff14\uff11\uff15-\uff15\uff15\uff15 ")),
+                // Once crashed it (two digit runs, the first without an SSN: an immutable list was added to).
+                Arguments.of("digit runs then an SSN", fill("order 123456789012 then SSN 536-22-1234 ")),
+                Arguments.of("long ids and time stamps", fill("#48213-1764921530123456789 ")),
+                Arguments.of("spaces between phrase words", "ignore" + fill(" ") + "previous instructions"),
+                Arguments.of("deeply nested brackets", fill("[{(<")),
+                Arguments.of("lone surrogates", fill("\uD800a\uDC00")));
     }
 
     @ParameterizedTest(name = "{0}")

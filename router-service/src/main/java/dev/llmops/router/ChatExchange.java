@@ -16,12 +16,29 @@ import llmops.router.v1.ChatRequest;
  * event-loop context, so it needs no locking.
  */
 public final class ChatExchange {
+
+    /** A check before a target of the chain is called; a failure ends the chain with that failure. */
+    @FunctionalInterface
+    public interface TargetGate {
+        TargetGate NONE = target -> io.smallrye.mutiny.Uni.createFrom().voidItem();
+
+        io.smallrye.mutiny.Uni<Void> before(Route target);
+    }
+
     private final String requestId;
     private final Caller caller;
     private final ChatRequest request;
     private final Route route;
     private final boolean stream;
     private final long startNanos = System.nanoTime();
+    private final long startedUnixMs = System.currentTimeMillis();
+    private long deadlineNanos = Long.MAX_VALUE;
+    private String tier = "";
+    private boolean placeholdersRestorable;
+    private boolean placeholdersRestored;
+    private boolean unredactedPii;
+    private boolean outputFlagged;
+    private TargetGate targetGate = TargetGate.NONE;
     private final TreeSet<String> findingTypes = new TreeSet<>();
     private List<ChatMessage> messages;
     private Consumer<String> deltaSink = delta -> { };
@@ -85,6 +102,86 @@ public final class ChatExchange {
 
     public boolean stream() {
         return stream;
+    }
+
+    /** Wall-clock time the request arrived: what it is priced at (Settle) and recorded under (usage event). */
+    public long startedUnixMs() {
+        return startedUnixMs;
+    }
+
+    /**
+     * Bounds the whole request (every retry and fallback) to {@code millis} from its start; the earliest bound wins.
+     * Without one the request has no overall deadline (each attempt still has its target's timeout).
+     */
+    public void deadlineAfter(long millis) {
+        long at = startNanos + Math.max(0, millis) * 1_000_000;
+        if (at < deadlineNanos) {
+            deadlineNanos = at;
+        }
+    }
+
+    /** The overall deadline as a {@link System#nanoTime()} value; {@link Long#MAX_VALUE} when there is none. */
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /** Milliseconds left until the overall deadline (never negative), or -1 when there is none. */
+    public long remainingMillis() {
+        return deadlineNanos == Long.MAX_VALUE ? -1 : Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
+    }
+
+    /** The routing tier (cheap, mid, premium) when tiered routing chose the route, else empty. */
+    public String tier() {
+        return tier;
+    }
+
+    public void tier(String chosen) {
+        this.tier = chosen;
+    }
+
+    /** Whether the input guardrail stored the originals of its placeholders (so the answer can get them back). */
+    public boolean placeholdersRestorable() {
+        return placeholdersRestorable;
+    }
+
+    public void placeholdersRestorable(boolean restorable) {
+        this.placeholdersRestorable = restorable;
+    }
+
+    /** Whether the answer's placeholders were already put back (by the output check or a stream's restorer). */
+    public boolean placeholdersRestored() {
+        return placeholdersRestored;
+    }
+
+    public void placeholdersRestored(boolean restored) {
+        this.placeholdersRestored = restored;
+    }
+
+    /** The prompt holds PII the input guardrail found but did not redact (the policy allowed or only logged it). */
+    public boolean unredactedPii() {
+        return unredactedPii;
+    }
+
+    public void unredactedPii(boolean found) {
+        this.unredactedPii = found;
+    }
+
+    /** The output guardrail found anything in the answer (even log-only findings): never cached. */
+    public boolean outputFlagged() {
+        return outputFlagged;
+    }
+
+    public void outputFlagged(boolean flagged) {
+        this.outputFlagged = flagged;
+    }
+
+    /** Runs before each target of the fallback chain is called (the budget re-reserves for its model). */
+    public TargetGate targetGate() {
+        return targetGate;
+    }
+
+    public void targetGate(TargetGate gate) {
+        this.targetGate = gate;
     }
 
     public long elapsedMillis() {

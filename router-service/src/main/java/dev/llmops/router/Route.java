@@ -14,4 +14,9 @@ import java.time.Duration;
  */
 public record Route(String name, String provider, String baseUrl, String upstreamModel, String apiKey,
                    Duration timeout) {
+
+    /** The same target with a shorter deadline for one call (what is left of the request's overall deadline). */
+    public Route withTimeout(Duration shorter) {
+        return shorter.compareTo(timeout) >= 0 ? this : new Route(name, provider, baseUrl, upstreamModel, apiKey, shorter);
+    }
 }

@@ -20,7 +20,7 @@ import llmops.cost.v1.SettleResponse;
  * id, so they are retried: once a provider has answered, its cost must reach the budget.
  */
 @ApplicationScoped
-public class CostClient {
+public class CostClient implements Budgets {
     private final MutinyCostServiceStub stub;
     private final long deadlineMillis;
 
@@ -29,11 +29,13 @@ public class CostClient {
         this.deadlineMillis = config.deadlines().cost().toMillis();
     }
 
+    @Override
     public Uni<ReserveResponse> reserve(ReserveRequest request) {
         return stub.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).reserve(request)
                 .onFailure().transform(e -> Downstream.map("cost-service", e));
     }
 
+    @Override
     public Uni<SettleResponse> settle(SettleRequest request) {
         return stub.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).settle(request)
                 .onFailure(e -> !Downstream.isStatus(e, Status.Code.INVALID_ARGUMENT))
@@ -41,6 +43,7 @@ public class CostClient {
                 .onFailure().transform(e -> Downstream.map("cost-service", e));
     }
 
+    @Override
     public Uni<ReleaseResponse> release(ReleaseRequest request) {
         return stub.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).release(request)
                 .onFailure().retry().withBackOff(Duration.ofMillis(50), Duration.ofSeconds(1)).atMost(3)

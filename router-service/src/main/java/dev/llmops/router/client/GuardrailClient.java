@@ -10,6 +10,8 @@ import llmops.guardrail.v1.CheckInputResponse;
 import llmops.guardrail.v1.CheckOutputRequest;
 import llmops.guardrail.v1.CheckOutputResponse;
 import llmops.guardrail.v1.MutinyGuardrailServiceGrpc.MutinyGuardrailServiceStub;
+import llmops.guardrail.v1.RestorePlaceholdersRequest;
+import llmops.guardrail.v1.RestorePlaceholdersResponse;
 
 /** The guardrail-service, with a deadline on every call. Failures are UNAVAILABLE: the router fails closed. */
 @ApplicationScoped
@@ -29,6 +31,12 @@ public class GuardrailClient {
 
     public Uni<CheckOutputResponse> checkOutput(CheckOutputRequest request) {
         return stub.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).checkOutput(request)
+                .onFailure().transform(e -> Downstream.map("guardrail-service", e));
+    }
+
+    /** The originals put back in place of this request's placeholders (streamed pieces, cached answers). */
+    public Uni<RestorePlaceholdersResponse> restorePlaceholders(RestorePlaceholdersRequest request) {
+        return stub.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).restorePlaceholders(request)
                 .onFailure().transform(e -> Downstream.map("guardrail-service", e));
     }
 }

@@ -45,6 +45,13 @@ public interface RouterConfig {
     @WithDefault("off")
     String cacheSemanticPolicy();
 
+    /**
+     * Reversible redaction: the caller gets its own values back in the answer in place of the placeholders the input
+     * guardrail wrote (CheckOutput's restore_placeholders; RestorePlaceholders for streams and cache hits).
+     */
+    @WithDefault("true")
+    boolean restorePlaceholders();
+
     interface ApiKey {
         /** Lower-case hex SHA-256 of the key's UTF-8 bytes. */
         String sha256();
@@ -89,6 +96,12 @@ public interface RouterConfig {
         /** Deadline for the whole upstream call (each attempt), unless a target sets its own. */
         @WithDefault("60s")
         Duration timeout();
+
+        /**
+         * Bounds the whole chain (every attempt, backoff and fallback) of one request; the caller's own deadline, when
+         * shorter, wins. Unset: only the caller's deadline (each attempt still has its {@code timeout}).
+         */
+        Optional<Duration> totalTimeout();
 
         /** The fallback chain: targets tried by ascending priority; equal priorities are load balanced. */
         Optional<List<Target>> targets();

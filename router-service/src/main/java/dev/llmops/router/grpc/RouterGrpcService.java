@@ -2,10 +2,13 @@ package dev.llmops.router.grpc;
 
 import dev.llmops.router.auth.AuthorizationInterceptor;
 import dev.llmops.router.service.RoutingService;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import java.util.concurrent.TimeUnit;
 import llmops.router.v1.ChatRequest;
 import llmops.router.v1.ChatResponse;
 import llmops.router.v1.ChatStreamRequest;
@@ -23,7 +26,9 @@ public class RouterGrpcService extends MutinyRouterServiceGrpc.RouterServiceImpl
 
     @Override
     public Uni<ChatResponse> chat(ChatRequest request) {
-        return routing.open(AuthorizationInterceptor.AUTHORIZATION.get(), request, false)
+        long deadline = callerDeadlineMillis();
+        return routing.authenticate(AuthorizationInterceptor.AUTHORIZATION.get())
+                .map(principal -> routing.open(principal, request, false, deadline))
                 .onItem().transformToUni(routing::chat);
     }
 
@@ -33,7 +38,15 @@ public class RouterGrpcService extends MutinyRouterServiceGrpc.RouterServiceImpl
             return Multi.createFrom().failure(Status.INVALID_ARGUMENT
                     .withDescription("'chat' is required: the ChatRequest to stream").asRuntimeException());
         }
-        return routing.open(AuthorizationInterceptor.AUTHORIZATION.get(), request.getChat(), true)
+        long deadline = callerDeadlineMillis();
+        return routing.authenticate(AuthorizationInterceptor.AUTHORIZATION.get())
+                .map(principal -> routing.open(principal, request.getChat(), true, deadline))
                 .onItem().transformToMulti(routing::chatStream);
+    }
+
+    /** What is left of the caller's gRPC deadline, read on the call's own context; -1 when it set none. */
+    private static long callerDeadlineMillis() {
+        Deadline d = Context.current().getDeadline();
+        return d == null ? -1 : Math.max(0, d.timeRemaining(TimeUnit.MILLISECONDS));
     }
 }

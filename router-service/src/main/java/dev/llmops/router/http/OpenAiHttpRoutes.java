@@ -24,6 +24,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class OpenAiHttpRoutes {
+    /** The HTTP caller's deadline for the whole request, in milliseconds (OpenAI's API has none). */
+    static final String TIMEOUT_HEADER = "x-llmops-timeout-ms";
     private final RoutingService routing;
     private final long bodyLimit;
 
@@ -59,7 +61,7 @@ public class OpenAiHttpRoutes {
         ChatExchange exchange;
         try {
             parsed = OpenAiJson.parse(body(ctx));
-            exchange = routing.open(principal, parsed.request(), parsed.stream());
+            exchange = routing.open(principal, parsed.request(), parsed.stream(), timeoutMillis(ctx));
         } catch (RuntimeException e) {
             error(ctx.response(), e);
             return;
@@ -73,6 +75,24 @@ public class OpenAiHttpRoutes {
                         .end(OpenAiJson.completion(r, System.currentTimeMillis() / 1000).encode());
             }, e -> error(ctx.response(), e));
         }
+    }
+
+    /** The caller's deadline: {@code x-llmops-timeout-ms} (milliseconds from now), or -1 when absent. */
+    static long timeoutMillis(RoutingContext ctx) {
+        String value = ctx.request().getHeader(TIMEOUT_HEADER);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            long ms = Long.parseLong(value.strip());
+            if (ms > 0) {
+                return ms;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw OpenAiJson.invalid("header '" + TIMEOUT_HEADER + "' must be a positive number of milliseconds, got '"
+                + value + "'");
     }
 
     private static JsonObject body(RoutingContext ctx) {

@@ -15,6 +15,7 @@ import llmops.common.v1.TokenUsage;
 import llmops.common.v1.ToolCall;
 import llmops.router.v1.ChatRequest;
 import llmops.router.v1.ChatResponse;
+import llmops.router.v1.ContextDocument;
 import llmops.router.v1.GuardrailSummary;
 import llmops.router.v1.Tool;
 import llmops.router.v1.ToolChoice;
@@ -65,12 +66,51 @@ public final class OpenAiJson {
                 request.putTags(key, value);
             }
         }
+        extension(body, request);
         boolean stream = bool(body, "stream");
         boolean includeUsage = false;
         if (body.getValue("stream_options") instanceof JsonObject options) {
             includeUsage = bool(options, "include_usage");
         }
         return new Parsed(request.build(), stream, includeUsage);
+    }
+
+    /**
+     * Our request extension, beside OpenAI's fields: {@code "llmops": {"context_documents": [{"id", "content"}]}}, the
+     * documents the answer must be grounded in (ChatRequest.context_documents over gRPC).
+     */
+    private static void extension(JsonObject body, ChatRequest.Builder request) {
+        Object value = body.getValue("llmops");
+        if (value == null) {
+            return;
+        }
+        if (!(value instanceof JsonObject ext)) {
+            throw invalid("'llmops' must be an object, e.g. {\"context_documents\": [{\"id\": ..., \"content\": ...}]}");
+        }
+        for (String field : ext.fieldNames()) {
+            if (!field.equals("context_documents")) {
+                throw invalid("'llmops." + field + "' is not a known field; known: context_documents");
+            }
+        }
+        Object docs = ext.getValue("context_documents");
+        if (docs == null) {
+            return;
+        }
+        if (!(docs instanceof JsonArray list)) {
+            throw invalid("'llmops.context_documents' must be an array of {\"id\", \"content\"} objects");
+        }
+        for (int i = 0; i < list.size(); i++) {
+            String where = "llmops.context_documents[" + i + "]";
+            if (!(list.getValue(i) instanceof JsonObject d) || !(d.getValue("content") instanceof String content)) {
+                throw invalid("'" + where + "' must be an object with a string 'content' (and an optional 'id')");
+            }
+            Object id = d.getValue("id");
+            if (id != null && !(id instanceof String)) {
+                throw invalid("'" + where + ".id' must be a string");
+            }
+            request.addContextDocuments(ContextDocument.newBuilder().setId(id == null ? "" : (String) id)
+                    .setContent(content));
+        }
     }
 
     private static ChatMessage message(Object value, int index) {

@@ -2,50 +2,104 @@ package dev.llmops.router.pipeline;
 
 import dev.llmops.router.ChatExchange;
 import dev.llmops.router.ChatResult;
-import dev.llmops.router.client.CostClient;
+import dev.llmops.router.client.Budgets;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
+import java.util.stream.Collectors;
 import llmops.common.v1.ChatMessage;
+import llmops.common.v1.TokenUsage;
 import llmops.cost.v1.ReleaseRequest;
 import llmops.cost.v1.ReserveRequest;
 import llmops.cost.v1.SettleRequest;
 
 /**
- * Reserves the worst-case cost before the provider is called; afterwards settles the actual usage (the cost-service
- * prices it, and that cost is what the response shows) or releases the reservation when no answer was bought.
+ * Reserves the worst-case cost before the provider is called, for as long as the request may run; re-reserves when
+ * the fallback chain moves to a target with another model (the cost-service prices each model: a dearer fallback
+ * is held against the budget before it is called, or refused). Afterwards settles the actual usage at the price in
+ * force when the request started (the cost-service prices it, and that cost is what the response shows), or
+ * releases the reservation when no answer was bought.
  */
 public final class BudgetStep implements ChatStep {
-    private final CostClient cost;
+    /** Added to the request's deadline: the reservation must outlive the answer's settle. */
+    static final long TTL_SLACK_MS = 30_000;
+    /** The cost-service's upper bound (24 h). */
+    static final long MAX_TTL_MS = 86_400_000;
+    private final Budgets cost;
     private final int defaultMaxTokens;
 
-    public BudgetStep(CostClient cost, int defaultMaxTokens) {
+    public BudgetStep(Budgets cost, int defaultMaxTokens) {
         this.cost = cost;
         this.defaultMaxTokens = defaultMaxTokens;
     }
 
     @Override
     public Uni<ChatResult> before(ChatExchange ex) {
+        String[] reserved = {ex.route().upstreamModel()};
+        return reserve(ex, reserved[0]).invoke(() -> ex.targetGate(target -> {
+            if (target.upstreamModel().equals(reserved[0])) {
+                return Uni.createFrom().voidItem();
+            }
+            // Reserve is idempotent per request id: give the first reservation back, then hold the new model's
+            return release(ex).chain(() -> reserve(ex, target.upstreamModel())).invoke(() -> reserved[0] = target.upstreamModel());
+        })).replaceWith((ChatResult) null);
+    }
+
+    private Uni<Void> reserve(ChatExchange ex, String model) {
         int maxTokens = ex.request().getParameters().hasMaxTokens()
                 ? ex.request().getParameters().getMaxTokens() : defaultMaxTokens;
         return cost.reserve(ReserveRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller())
-                        .setModel(ex.route().upstreamModel()).setPromptTokens(estimatePromptTokens(ex))
-                        .setMaxCompletionTokens(maxTokens).build())
-                .replaceWith((ChatResult) null);
+                        .setModel(model).setPromptTokens(estimatePromptTokens(ex)).setMaxCompletionTokens(maxTokens)
+                        .setReservationTtlMs(reservationTtlMs(ex)).build())
+                .replaceWithVoid();
+    }
+
+    /** As long as the request may still run, plus slack; 0 (the cost-service's default) when it has no deadline. */
+    static long reservationTtlMs(ChatExchange ex) {
+        long remaining = ex.remainingMillis();
+        return remaining < 0 ? 0 : Math.min(MAX_TTL_MS, remaining + TTL_SLACK_MS);
+    }
+
+    private Uni<Void> release(ChatExchange ex) {
+        return cost.release(ReleaseRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller()).build())
+                .replaceWithVoid();
     }
 
     @Override
     public Uni<Void> after(ChatExchange ex) {
         if (ex.providerResult() == null) {
-            return cost.release(ReleaseRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller()).build())
+            return release(ex)
                     .onFailure().invoke(e -> Log.errorf("release of %s failed; the reservation expires on its own: %s",
                             ex.requestId(), e.getMessage()))
                     .onFailure().recoverWithNull().replaceWithVoid();
         }
-        return cost.settle(SettleRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller())
-                        .setModel(ex.served().upstreamModel()).setUsage(ex.providerResult().usage()).build())
-                .invoke(settled -> ex.costNanos(settled.getCostNanosUsd()))
+        ChatResult answer = ex.providerResult();
+        SettleRequest.Builder settle = SettleRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller())
+                .setModel(ex.served().upstreamModel()).setUsage(answer.usage()).setOccurredUnixMs(ex.startedUnixMs());
+        boolean noUsage = answer.usage().getPromptTokens() == 0 && answer.usage().getCompletionTokens() == 0;
+        if (noUsage) {
+            // the cost-service counts the tokens itself and marks the usage estimated
+            settle.setPromptText(ex.messages().stream().map(ChatMessage::getContent).collect(Collectors.joining("\n")))
+                    .setCompletionText(answer.content());
+        }
+        return cost.settle(settle.build())
+                .invoke(settled -> {
+                    ex.costNanos(settled.getCostNanosUsd());
+                    if (noUsage && settled.hasUsage()) {
+                        useEstimate(ex, answer, settled.getUsage());
+                    }
+                })
                 .onFailure().invoke(e -> Log.errorf("settle of %s failed: %s", ex.requestId(), e.getMessage()))
                 .replaceWithVoid();
+    }
+
+    /** The usage the cost-service counted replaces the missing one, in the response and the usage event. */
+    private static void useEstimate(ChatExchange ex, ChatResult answer, TokenUsage estimated) {
+        ChatResult priced = new ChatResult(answer.content(), answer.finishReason(), estimated, answer.model(), answer.toolCalls());
+        ex.providerResult(priced);
+        ChatResult shown = ex.result();
+        if (shown != null && shown.usage() == answer.usage()) {
+            ex.result(new ChatResult(shown.content(), shown.finishReason(), estimated, shown.model(), shown.toolCalls()));
+        }
     }
 
     /** A deliberate over-estimate (about 3 characters a token, plus per-message overhead): reservations err high. */

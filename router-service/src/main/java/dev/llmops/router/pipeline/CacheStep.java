@@ -5,19 +5,33 @@ import dev.llmops.router.ChatResult;
 import dev.llmops.router.client.CacheClient;
 import dev.llmops.router.provider.ToolRules;
 import io.smallrye.mutiny.Uni;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import llmops.cache.v1.CacheQuery;
 import llmops.cache.v1.CachedAnswer;
 import llmops.cache.v1.CacheTierKind;
 import llmops.cache.v1.LookupRequest;
 import llmops.cache.v1.SemanticOptions;
 import llmops.cache.v1.StoreRequest;
-import llmops.guardrail.v1.Action;
+import llmops.router.v1.ChatRequest;
+import llmops.router.v1.Tool;
 
 /**
- * Answers from the cache when it can (with the prompt as the input guardrail cleared it); afterwards stores a
- * fresh, unflagged provider answer, without making the caller wait for the store.
+ * Answers from the cache when it can (with the prompt as the input guardrail cleared it); afterwards offers every
+ * fresh provider answer to the cache with the never-cache signals (flagged by the output check, unredacted PII,
+ * opted out, error), its tags and source-document ids, without making the caller wait. The cache-service decides.
  */
 public final class CacheStep implements ChatStep {
+    /** A caller tag (request metadata, or the key's tags) that keeps the request out of the cache: {@code cache=off}. */
+    public static final String OPT_OUT_TAG = "cache";
+    public static final String OPT_OUT_VALUE = "off";
+    /** The cache-service's bounds on tags. */
+    static final int MAX_TAGS = 32;
+    static final int MAX_TAG_CHARS = 256;
     private final CacheClient cache;
     private final int ttlSeconds;
     private final SemanticOptions semantic;
@@ -36,8 +50,9 @@ public final class CacheStep implements ChatStep {
 
     @Override
     public Uni<ChatResult> before(ChatExchange ex) {
-        if (ToolRules.usesTools(ex.request())) {
-            // the cache key holds role, name and content only: tools and tool calls would collide
+        if (ToolRules.usesTools(ex.request()) || optedOut(ex)) {
+            // tools: the exact key holds role, name and content only (tools_hash is not in it yet), so tool
+            // definitions and tool calls would collide
             return Uni.createFrom().nullItem();
         }
         return cache.lookup(LookupRequest.newBuilder().setQuery(query(ex)).setSemantic(semantic).build()).map(found -> {
@@ -54,23 +69,69 @@ public final class CacheStep implements ChatStep {
 
     @Override
     public Uni<Void> after(ChatExchange ex) {
-        ChatResult answer = ex.result();
-        boolean storable = !ToolRules.usesTools(ex.request()) && ex.failure() == null && ex.providerResult() != null && !ex.cacheHit()
-                && ex.outputAction() == Action.ACTION_ALLOW && answer != null && !answer.content().isEmpty();
-        if (storable) {
-            cache.store(StoreRequest.newBuilder().setQuery(query(ex)).setTtlSeconds(ttlSeconds).setSemantic(semantic)
-                    .addAllDocumentIds(ex.request().getContextDocumentsList().stream().map(d -> d.getId())
-                            .filter(id -> !id.isEmpty()).toList())
-                    .setAnswer(CachedAnswer.newBuilder().setContent(answer.content())
-                            .setFinishReason(answer.finishReason()).setUsage(answer.usage()).setModel(answer.model())
-                            .setCreatedUnixMs(System.currentTimeMillis()).setCostNanosUsd(ex.costNanos()))
-                    .build());
+        // the provider's answer, not the shown one: that may hold the caller's own values put back for the caller
+        ChatResult answer = ex.providerResult();
+        if (ToolRules.usesTools(ex.request()) || ex.cacheHit() || answer == null || answer.content().isEmpty()
+                || !answer.toolCalls().isEmpty()) {
+            return Uni.createFrom().voidItem();
         }
+        cache.store(store(ex, answer));
         return Uni.createFrom().voidItem();
+    }
+
+    StoreRequest store(ChatExchange ex, ChatResult answer) {
+        return StoreRequest.newBuilder().setQuery(query(ex)).setTtlSeconds(ttlSeconds).setSemantic(semantic)
+                .addAllTags(tags(ex.caller().getTagsMap()))
+                .addAllDocumentIds(ex.request().getContextDocumentsList().stream().map(d -> d.getId())
+                        .filter(id -> !id.isEmpty() && id.length() <= MAX_TAG_CHARS).distinct().toList())
+                .setAnswerFlagged(ex.outputFlagged())
+                .setIsError(ex.failure() != null)
+                .setContainsUnredactedPii(ex.unredactedPii())
+                .setOptedOut(optedOut(ex))
+                .setAnswer(CachedAnswer.newBuilder().setContent(answer.content())
+                        .setFinishReason(answer.finishReason()).setUsage(answer.usage()).setModel(answer.model())
+                        .setCreatedUnixMs(System.currentTimeMillis()).setCostNanosUsd(ex.costNanos()))
+                .build();
+    }
+
+    static boolean optedOut(ChatExchange ex) {
+        return OPT_OUT_VALUE.equalsIgnoreCase(ex.caller().getTagsOrDefault(OPT_OUT_TAG, ""));
+    }
+
+    /** The caller's tags as {@code key:value} labels to invalidate by (e.g. {@code kb:pricing}), in key order. */
+    static List<String> tags(Map<String, String> callerTags) {
+        return callerTags.entrySet().stream().filter(e -> !e.getKey().equals(OPT_OUT_TAG))
+                .map(e -> e.getKey() + ":" + e.getValue()).filter(t -> t.length() <= MAX_TAG_CHARS).sorted()
+                .limit(MAX_TAGS).toList();
     }
 
     private static CacheQuery query(ChatExchange ex) {
         return CacheQuery.newBuilder().setCaller(ex.caller()).setModel(ex.route().name()).setModelClass(ex.route().name())
-                .addAllMessages(ex.messages()).setParameters(ex.request().getParameters()).build();
+                .addAllMessages(ex.messages()).setParameters(ex.request().getParameters())
+                .setToolsHash(toolsHash(ex.request())).build();
+    }
+
+    private static void lengthPrefixed(MessageDigest md, byte[] bytes) {
+        md.update(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
+        md.update(bytes);
+    }
+
+    /** Hex SHA-256 over the tool definitions and the tool choice; empty without tools (as the cache proto asks). */
+    static String toolsHash(ChatRequest r) {
+        if (r.getToolsCount() == 0) {
+            return "";
+        }
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (Tool t : r.getToolsList()) {
+                lengthPrefixed(md, t.toByteArray());
+            }
+            lengthPrefixed(md, r.getToolChoice().toByteArray());
+            md.update((r.hasParallelToolCalls() ? String.valueOf(r.getParallelToolCalls()) : "")
+                    .getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

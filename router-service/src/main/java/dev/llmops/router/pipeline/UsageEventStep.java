@@ -33,7 +33,7 @@ public final class UsageEventStep implements ChatStep {
         } else {
             event.setUsage(TokenUsage.getDefaultInstance());
         }
-        publisher.publish(event.build());
+        publisher.publish(UsageEventDetails.fill(event, ex).build());
         return Uni.createFrom().voidItem();
     }
 

@@ -1,6 +1,8 @@
 package dev.llmops.router.routing;
 
+import dev.llmops.router.ChatExchange;
 import dev.llmops.router.ChatResult;
+import dev.llmops.router.Route;
 import dev.llmops.router.provider.ProviderCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -76,7 +78,25 @@ public final class RouteExecutor {
      * @param onServed told which deployment answered, before the answer is emitted
      */
     public Uni<ChatResult> execute(RoutePlan plan, ChatCall call, Consumer<String> deltas, Consumer<Deployment> onServed) {
-        return Uni.createFrom().deferred(() -> new Run(plan, call, deltas, onServed, order(plan)).next(0));
+        return execute(plan, call, deltas, onServed, Long.MAX_VALUE, ChatExchange.TargetGate.NONE);
+    }
+
+    /**
+     * The same, bounded overall: no attempt, backoff or fallback starts after {@code deadlineNanos} (a
+     * {@link System#nanoTime()} value; {@link Long#MAX_VALUE} = none), each attempt's timeout is cut to what is left,
+     * and the plan's {@code totalTimeout} (if any) bounds it too. {@code gate} runs before the first attempt on each
+     * target; its failure ends the chain.
+     */
+    public Uni<ChatResult> execute(RoutePlan plan, ChatCall call, Consumer<String> deltas, Consumer<Deployment> onServed,
+                                   long deadlineNanos, ChatExchange.TargetGate gate) {
+        return Uni.createFrom().deferred(() -> {
+            long start = System.nanoTime();
+            long deadline = deadlineNanos;
+            if (plan.totalTimeout() != null && start + plan.totalTimeout().toNanos() < deadline) {
+                deadline = start + plan.totalTimeout().toNanos();
+            }
+            return new Run(plan, call, deltas, onServed, order(plan), start, deadline, gate).next(0);
+        });
     }
 
     /** Every deployment in the order this request tries them: priorities ascending, each group as balanced. */
@@ -108,20 +128,31 @@ public final class RouteExecutor {
         private final Context context = Vertx.currentContext();
         private final List<String> failures = new ArrayList<>();
         private final List<Status.Code> codes = new ArrayList<>();
+        private final long startNanos;
+        private final long deadlineNanos;
+        private final ChatExchange.TargetGate gate;
         private Duration shortestRetryAfter;
         private boolean streamed;
+        private int attempts;
 
-        Run(RoutePlan plan, ChatCall call, Consumer<String> deltas, Consumer<Deployment> onServed, List<Deployment> order) {
+        Run(RoutePlan plan, ChatCall call, Consumer<String> deltas, Consumer<Deployment> onServed, List<Deployment> order,
+            long startNanos, long deadlineNanos, ChatExchange.TargetGate gate) {
             this.plan = plan;
             this.call = call;
             this.deltas = deltas;
             this.onServed = onServed;
             this.order = order;
+            this.startNanos = startNanos;
+            this.deadlineNanos = deadlineNanos;
+            this.gate = gate;
         }
 
         Uni<ChatResult> next(int index) {
             if (index == order.size()) {
                 return Uni.createFrom().failure(allFailed(null));
+            }
+            if (expired()) {
+                return Uni.createFrom().failure(deadlineExceeded());
             }
             Deployment d = order.get(index);
             return allowed(d).chain(ok -> {
@@ -130,15 +161,28 @@ public final class RouteExecutor {
                     note(index, d, "circuit open, skipped", Status.Code.UNAVAILABLE);
                     return next(index + 1);
                 }
-                return attempt(index, d, 1);
+                return gate.before(d.route())
+                        .onFailure().transform(this::gateFailed)
+                        .chain(() -> attempt(index, d, 1));
             });
         }
 
+        /** Less than a millisecond left: nothing useful can start any more. */
+        private boolean expired() {
+            return deadlineNanos != Long.MAX_VALUE && deadlineNanos - System.nanoTime() < 1_000_000;
+        }
+
         private Uni<ChatResult> attempt(int index, Deployment d, int attempt) {
+            if (expired()) {
+                return Uni.createFrom().failure(deadlineExceeded());
+            }
             long start = System.nanoTime();
+            attempts++;
+            Route target = deadlineNanos == Long.MAX_VALUE ? d.route()
+                    : d.route().withTimeout(Duration.ofNanos(deadlineNanos - start));
             Uni<ChatResult> answer;
             try {
-                answer = upstream.call(new ProviderCall(d.route(), call.messages(), call.parameters(), call.user(),
+                answer = upstream.call(new ProviderCall(target, call.messages(), call.parameters(), call.user(),
                                 call.tools(), call.toolChoice(), call.parallelToolCalls()),
                         deltas == null ? null : piece -> {
                             streamed = true;
@@ -167,8 +211,17 @@ public final class RouteExecutor {
                 if (streamed) {
                     return Uni.createFrom().failure(error); // after the first token: no retry, no fallback
                 }
+                if (expired()) {
+                    note(index, d, detail(error) + (attempt > 1 ? " (" + attempt + " attempts)" : ""),
+                            Status.fromThrowable(error).getCode());
+                    return Uni.createFrom().failure(deadlineExceeded());
+                }
                 Optional<Duration> retryAfter = UpstreamErrors.retryAfter(error);
                 Optional<Duration> wait = plan.retry().delayAfter(attempt, kind, retryAfter, ThreadLocalRandom.current());
+                if (wait.isPresent() && deadlineNanos != Long.MAX_VALUE
+                        && System.nanoTime() + wait.get().toNanos() >= deadlineNanos) {
+                    wait = Optional.empty(); // no time left to wait and retry: fall back now (or end at the deadline)
+                }
                 if (wait.isPresent()) {
                     return sleep(wait.get()).chain(() -> allowed(d)).chain(ok -> {
                         if (ok) {
@@ -190,6 +243,25 @@ public final class RouteExecutor {
                 events.fellBack(plan, d);
                 return next(index + 1);
             });
+        }
+
+        /** The overall deadline passed: every attempt made so far, in one DEADLINE_EXCEEDED. */
+        private StatusRuntimeException deadlineExceeded() {
+            long tookMs = (System.nanoTime() - startNanos) / 1_000_000;
+            String what = failures.isEmpty() ? "no target answered in time" : String.join("; ", failures);
+            return Status.DEADLINE_EXCEEDED.withDescription("route '" + plan.name() + "': the request's deadline passed "
+                    + tookMs + " ms into the chain, after " + attempts + " attempt" + (attempts == 1 ? "" : "s") + ": "
+                    + what).asRuntimeException();
+        }
+
+        /** A gate (the budget) refused a target: its status, naming the failures that led to this target. */
+        private Throwable gateFailed(Throwable e) {
+            if (failures.isEmpty()) {
+                return e;
+            }
+            Status s = Status.fromThrowable(e);
+            return s.withDescription(s.getDescription() + " (while falling back on route '" + plan.name() + "' after: "
+                    + String.join("; ", failures) + ")").asRuntimeException();
         }
 
         private Uni<Boolean> allowed(Deployment d) {

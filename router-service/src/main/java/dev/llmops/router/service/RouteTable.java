@@ -59,10 +59,14 @@ public class RouteTable {
         if (r.maxTokensCap() < 0) {
             throw new IllegalStateException(where + ": max-tokens-cap must be 0 (no cap) or positive");
         }
+        if (r.totalTimeout().isPresent() && (r.totalTimeout().get().isNegative() || r.totalTimeout().get().isZero())) {
+            throw new IllegalStateException(where + ": total-timeout must be positive (leave it unset for no bound)");
+        }
         Set<ErrorKind> retryOn = ErrorKind.parse(retry.on(), where + " retry.on");
         return new RoutePlan(name, deployments, Balance.parse(r.balance(), where),
                 new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff(), retry.retryAfterCap(), retryOn),
-                ErrorKind.parse(r.fallbackOn(), where + " fallback-on"), r.maxTokensCap(), r.compaction());
+                ErrorKind.parse(r.fallbackOn(), where + " fallback-on"), r.maxTokensCap(), r.compaction(),
+                r.totalTimeout().orElse(null));
     }
 
     private static Route route(String name, String provider, String baseUrl, String model, String apiKeyEnv,

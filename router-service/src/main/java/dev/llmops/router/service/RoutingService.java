@@ -17,6 +17,7 @@ import dev.llmops.router.pipeline.CacheStep;
 import dev.llmops.router.pipeline.ChatPipeline;
 import dev.llmops.router.pipeline.InputGuardStep;
 import dev.llmops.router.pipeline.OutputGuardStep;
+import dev.llmops.router.pipeline.StreamRestorer;
 import dev.llmops.router.pipeline.UsageEventStep;
 import dev.llmops.router.compaction.PromptCompactor;
 import dev.llmops.router.routing.RouteExecutor;
@@ -29,6 +30,8 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import llmops.common.v1.Caller;
+import llmops.guardrail.v1.RestorePlaceholdersRequest;
+import llmops.guardrail.v1.RestorePlaceholdersResponse;
 import llmops.router.v1.ChatRequest;
 import llmops.router.v1.ChatResponse;
 import llmops.router.v1.ChatStreamResponse;
@@ -44,6 +47,7 @@ public class RoutingService {
     private final RouteExecutor executor;
     private final TieredRouting tiering;
     private final ChatPipeline pipeline;
+    private final GuardrailClient guardrail;
     private final TimeBasedEpochGenerator requestIds = Generators.timeBasedEpochGenerator();
 
     public RoutingService(ApiKeys apiKeys, RouteTable routes, RouteExecutor executor, TieredRouting tiering,
@@ -54,6 +58,7 @@ public class RoutingService {
         this.routes = routes;
         this.executor = executor;
         this.tiering = tiering;
+        this.guardrail = guardrail;
         for (String named : tiering.routesNamed()) {
             if (!routes.contains(named)) { // fail at start, not on a request
                 throw new IllegalStateException("a tiering policy (llmops.router.tiering.policies) names route '" + named
@@ -62,7 +67,7 @@ public class RoutingService {
         }
         java.util.Map<String, dev.llmops.router.pipeline.ChatStep> available = new java.util.LinkedHashMap<>();
         available.put("usage-event", new UsageEventStep(usageEvents));
-        available.put("input-guard", new InputGuardStep(guardrail));
+        available.put("input-guard", new InputGuardStep(guardrail, config.restorePlaceholders()));
         available.put("cache", new CacheStep(cache, config.cacheTtlSeconds(), config.cacheSemanticPolicy()));
         available.put("budget", new BudgetStep(cost, config.defaultMaxTokens()));
         available.put("output-guard", new OutputGuardStep(guardrail));
@@ -95,10 +100,19 @@ public class RoutingService {
     }
 
     public ChatExchange open(ApiKeys.Principal principal, ChatRequest request, boolean stream) {
+        return open(principal, request, stream, -1);
+    }
+
+    /**
+     * @param deadlineMillis the caller's deadline (gRPC deadline, HTTP {@code x-llmops-timeout-ms}) from now, or -1
+     *                       for none; with the route's total-timeout it bounds every retry and fallback, and the
+     *                       budget reservation lasts as long
+     */
+    public ChatExchange open(ApiKeys.Principal principal, ChatRequest request, boolean stream, long deadlineMillis) {
         ChatRequestValidator.validate(request);
         boolean tiered = tiering.handles(request.getModel());
-        RoutePlan plan = routes.plan(tiered ? tiering.route(principal.tenantId(), request.getMessagesList())
-                : request.getModel());
+        TieredRouting.Choice choice = tiered ? tiering.choose(principal.tenantId(), request.getMessagesList()) : null;
+        RoutePlan plan = routes.plan(tiered ? choice.route() : request.getModel());
         // a key may use the tiering model if it allows that name; the tier's route is the operator's choice
         String asked = tiered ? tiering.model() : plan.name();
         if (!principal.allows(asked)) {
@@ -115,6 +129,15 @@ public class RoutingService {
                 RequestShaping.capMaxTokens(request, plan.maxTokensCap()), plan.primary(), stream);
         ex.plan(plan);
         ex.principal(principal);
+        if (choice != null) {
+            ex.tier(choice.tier().label());
+        }
+        if (deadlineMillis >= 0) {
+            ex.deadlineAfter(deadlineMillis);
+        }
+        if (plan.totalTimeout() != null) {
+            ex.deadlineAfter(plan.totalTimeout().toMillis());
+        }
         if (plan.compaction()) {
             // before every step, so the scan, the cache key, the budget estimate and the provider see the shorter text
             ex.messages(PromptCompactor.compact(ex.messages()));
@@ -133,7 +156,7 @@ public class RoutingService {
         return Multi.createFrom().emitter(emitter -> {
             ex.deltaSink(delta -> emitter.emit(ChatStreamResponse.newBuilder().setRequestId(ex.requestId())
                     .setDelta(delta).build()));
-            pipeline.run(ex, e -> callUpstream(e, e::emitDelta)).subscribe().with(result -> {
+            pipeline.run(ex, this::streamUpstream).subscribe().with(result -> {
                 if (!ex.deltasSent()) {
                     // a cached or fallback answer is replayed as a stream, word by word, like a fresh one
                     replay(result.content(), ex::emitDelta);
@@ -159,7 +182,22 @@ public class RoutingService {
         ChatRequest r = ex.request();
         return executor.execute(ex.plan(), new RouteExecutor.ChatCall(ex.messages(), r.getParameters(), r.getUser(),
                 r.getToolsList(), r.getToolChoice(), r.hasParallelToolCalls() ? r.getParallelToolCalls() : null),
-                deltas, d -> ex.served(d.route()));
+                deltas, d -> ex.served(d.route()), ex.deadlineNanos(), ex.targetGate());
+    }
+
+    /** A stream: when the prompt was redacted, the caller's own values go back into the pieces as they pass. */
+    private Uni<ChatResult> streamUpstream(ChatExchange ex) {
+        if (!ex.placeholdersRestorable()) {
+            return callUpstream(ex, ex::emitDelta);
+        }
+        StreamRestorer restorer = new StreamRestorer(text -> guardrail.restorePlaceholders(RestorePlaceholdersRequest
+                        .newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller()).setText(text).build())
+                .map(RestorePlaceholdersResponse::getText)
+                .onFailure().recoverWithItem(text) // the piece keeps its placeholders: less useful, never a leak
+                .subscribeAsCompletionStage(), ex::emitDelta);
+        return callUpstream(ex, restorer)
+                .call(restorer::finish)
+                .onFailure().call(e -> restorer.finish().onFailure().recoverWithNull());
     }
 
     /** Sends {@code content} in word-sized pieces (each space starts a new piece) that concatenate back to it. */

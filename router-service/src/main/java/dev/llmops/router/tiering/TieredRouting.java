@@ -60,12 +60,22 @@ public class TieredRouting {
 
     /** The route for this tenant's request, or INVALID_ARGUMENT when the tenant has no policy. */
     public String route(String tenant, List<ChatMessage> messages) {
+        return choose(tenant, messages).route();
+    }
+
+    /** The tier and its route for this tenant's request, or INVALID_ARGUMENT when the tenant has no policy. */
+    public Choice choose(String tenant, List<ChatMessage> messages) {
         TierPolicy policy = policies.getOrDefault(tenant, policies.get("default"));
         if (policy == null) {
             throw Status.INVALID_ARGUMENT.withDescription("model '" + model + "' (tiered routing) is not set up for tenant '"
                     + tenant + "'; ask for a model by name").asRuntimeException();
         }
-        return policy.route(policy.tier(classifier.score(text(messages))));
+        Tier tier = policy.tier(classifier.score(text(messages)));
+        return new Choice(tier, policy.route(tier));
+    }
+
+    /** A tiering decision: the tier and the route that serves it. */
+    public record Choice(Tier tier, String route) {
     }
 
     /** The latest user turn, as the labelled examples are single user prompts (a system prompt would skew it). */

@@ -53,6 +53,25 @@ class OpenAiJsonTest {
     }
 
     @Test
+    void theLlmopsExtensionCarriesContextDocuments() {
+        ChatRequest r = OpenAiJson.parse(new JsonObject("""
+                {"model": "m", "messages": [{"role": "user", "content": "hi"}],
+                 "llmops": {"context_documents": [{"id": "kb-1", "content": "Paris is in France."}, {"content": "x"}]}}
+                """)).request();
+        assertEquals(2, r.getContextDocumentsCount());
+        assertEquals("kb-1", r.getContextDocuments(0).getId());
+        assertEquals("Paris is in France.", r.getContextDocuments(0).getContent());
+        assertEquals("", r.getContextDocuments(1).getId());
+        assertTrue(invalid("""
+                {"model": "m", "messages": [{"role": "user", "content": "hi"}], "llmops": {"documents": []}}""")
+                .contains("'llmops.documents' is not a known field"));
+        assertTrue(invalid("""
+                {"model": "m", "messages": [{"role": "user", "content": "hi"}],
+                 "llmops": {"context_documents": [{"id": 1, "content": "x"}]}}""")
+                .contains("llmops.context_documents[0].id"));
+    }
+
+    @Test
     void unsetParametersStayUnset() {
         ChatRequest r = OpenAiJson.parse(new JsonObject("""
                 {"model": "m", "messages": [{"role": "user", "content": "hi"}]}""")).request();

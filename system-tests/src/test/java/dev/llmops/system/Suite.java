@@ -22,6 +22,8 @@ final class Suite {
     static final String API_KEY = "sk-e2e-" + java.util.UUID.randomUUID();
     static final String KEY_ID = "e2e";
     static final String TENANT = "tenant-e2e";
+    /** The router's admin credential (RouterAdminService) for this run. */
+    static final String ADMIN_KEY = "sk-e2e-admin-" + java.util.UUID.randomUUID();
 
     private static Suite running;
 
@@ -63,6 +65,7 @@ final class Suite {
                     "-Drabbitmq-virtual-host=" + run,
                     "-Dllmops.router.keys." + KEY_ID + ".sha256=" + sha256(API_KEY),
                     "-Dllmops.router.keys." + KEY_ID + ".tenant=" + TENANT,
+                    "-Dllmops.router.access.admin-key-sha256=" + sha256(ADMIN_KEY),
                     "-Dllmops.router.routes.local-echo.base-url=" + upstream.url("/v1"),
                     "-Dllmops.router.cache-semantic-policy=default")));
             Duration timeout = Duration.ofSeconds(180);

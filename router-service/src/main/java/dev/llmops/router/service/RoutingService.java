@@ -86,24 +86,20 @@ public class RoutingService {
         this.pipeline = new ChatPipeline(steps);
     }
 
-    /**
-     * Checks the key and the request and opens the exchange; fails with UNAUTHENTICATED, PERMISSION_DENIED or
-     * INVALID_ARGUMENT before anything is spent.
-     */
-    public Uni<ChatExchange> open(String authorization, ChatRequest request, boolean stream) {
-        return authenticate(authorization).map(principal -> open(principal, request, stream));
-    }
-
     /** The principal of an {@code authorization} value, or UNAUTHENTICATED. */
     public Uni<ApiKeys.Principal> authenticate(String authorization) {
         return apiKeys.authenticate(authorization);
     }
 
+    /** An exchange without a caller deadline (see below). */
     public ChatExchange open(ApiKeys.Principal principal, ChatRequest request, boolean stream) {
         return open(principal, request, stream, -1);
     }
 
     /**
+     * Checks the request against the key and opens the exchange; fails with PERMISSION_DENIED or INVALID_ARGUMENT
+     * before anything is spent.
+     *
      * @param deadlineMillis the caller's deadline (gRPC deadline, HTTP {@code x-llmops-timeout-ms}) from now, or -1
      *                       for none; with the route's total-timeout it bounds every retry and fallback, and the
      *                       budget reservation lasts as long

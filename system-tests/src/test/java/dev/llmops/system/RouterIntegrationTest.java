@@ -1,0 +1,342 @@
+package dev.llmops.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llmops.testsupport.RealServers;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import llmops.cache.v1.CacheQuery;
+import llmops.cache.v1.CacheServiceGrpc;
+import llmops.cache.v1.LookupRequest;
+import llmops.cache.v1.LookupResponse;
+import llmops.common.v1.Caller;
+import llmops.common.v1.ChatMessage;
+import llmops.common.v1.GenerationParameters;
+import llmops.common.v1.Role;
+import llmops.router.v1.ChatRequest;
+import llmops.router.v1.ChatResponse;
+import llmops.router.v1.ChatStreamRequest;
+import llmops.router.v1.ChatStreamResponse;
+import llmops.router.v1.CreateKeyRequest;
+import llmops.router.v1.CreateKeyResponse;
+import llmops.router.v1.GuardrailAction;
+import llmops.router.v1.KeySpec;
+import llmops.router.v1.RevokeKeyRequest;
+import llmops.router.v1.RouterAdminServiceGrpc;
+import llmops.router.v1.RouterServiceGrpc;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The other services' contracts as the router uses them, through the packaged processes: reversible redaction
+ * (answers, streams, cache hits), output checks with the response format and context documents, the cache's
+ * never-cache flags, the usage event's route and cache savings in the ledger, and a virtual key made through the
+ * admin API.
+ */
+class RouterIntegrationTest {
+    static Suite suite;
+    static ManagedChannel routerChannel;
+    static ManagedChannel cacheChannel;
+    static RouterServiceGrpc.RouterServiceBlockingStub router;
+
+    @BeforeAll
+    static void start() {
+        suite = Suite.get();
+        routerChannel = Clients.channel(suite.router);
+        cacheChannel = Clients.channel(suite.cache);
+        router = Clients.router(routerChannel, Suite.API_KEY);
+        // a first request warms the services: the cost-service loads its tokenizer on its first Reserve, which can
+        // take longer than the router's deadline for it on a loaded machine (reported to the cost-service)
+        await("a first answer through the whole path", () -> {
+            try {
+                router.chat(chat("warm-up " + UUID.randomUUID()));
+                return true;
+            } catch (StatusRuntimeException e) {
+                return false;
+            }
+        });
+    }
+
+    @AfterAll
+    static void closeChannels() {
+        routerChannel.shutdownNow();
+        cacheChannel.shutdownNow();
+    }
+
+    static ChatRequest chat(String userText) {
+        return ChatRequest.newBuilder().setModel("local-echo")
+                .addMessages(ChatMessage.newBuilder().setRole(Role.ROLE_USER).setContent(userText))
+                .setParameters(GenerationParameters.newBuilder().setTemperature(0).setMaxTokens(64))
+                .build();
+    }
+
+    static int upstreamCallsContaining(String text) throws Exception {
+        JsonArray recent = Clients.getJson(suite.upstream.url("/_upstream/stats")).getJsonArray("recent");
+        int found = 0;
+        for (int i = 0; i < recent.size(); i++) {
+            if (recent.getJsonObject(i).getJsonObject("body").getJsonArray("messages").encode().contains(text)) {
+                found++;
+            }
+        }
+        return found;
+    }
+
+    static String upstreamMessagesContaining(String text) throws Exception {
+        JsonArray recent = Clients.getJson(suite.upstream.url("/_upstream/stats")).getJsonArray("recent");
+        for (int i = 0; i < recent.size(); i++) {
+            String messages = recent.getJsonObject(i).getJsonObject("body").getJsonArray("messages").encode();
+            if (messages.contains(text)) {
+                return messages;
+            }
+        }
+        throw new AssertionError("the upstream saw no request containing " + text);
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            ServiceProcess.sleep(50);
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+
+    static LookupResponse lookup(ChatRequest asSentUpstream) {
+        return CacheServiceGrpc.newBlockingStub(cacheChannel).lookup(LookupRequest.newBuilder().setQuery(CacheQuery
+                .newBuilder().setCaller(Caller.newBuilder().setTenantId(Suite.TENANT)).setModel("local-echo")
+                .setModelClass("local-echo").addAllMessages(asSentUpstream.getMessagesList())
+                .setParameters(asSentUpstream.getParameters())).build());
+    }
+
+    static HttpResponse<String> post(String apiKey, JsonObject body) throws Exception {
+        return Clients.post(suite.router.url("/v1/chat/completions"), apiKey, body.encode());
+    }
+
+    static JsonObject userChat(String text) {
+        return new JsonObject().put("model", "local-echo").put("temperature", 0).put("messages",
+                new JsonArray().add(new JsonObject().put("role", "user").put("content", text)));
+    }
+
+    @Test
+    void theCallerGetsItsRedactedEmailBackWhileTheUpstreamAndTheCacheOnlySeeThePlaceholder() throws Exception {
+        String ticket = UUID.randomUUID().toString();
+        ChatResponse r = router.chat(chat("Please email jane.doe@example.com about ticket " + ticket));
+        assertEquals("Echo: Please email jane.doe@example.com about ticket " + ticket, r.getContent());
+        assertEquals(GuardrailAction.GUARDRAIL_ACTION_REDACT, r.getGuardrail().getInputAction());
+        String sent = upstreamMessagesContaining(ticket);
+        assertFalse(sent.contains("jane.doe@example.com"), sent);
+        assertTrue(sent.contains("<EMAIL_1>"), sent);
+
+        // the cache holds the answer as the upstream wrote it, placeholder included, never the address
+        ChatRequest redacted = chat("Please email <EMAIL_1> about ticket " + ticket);
+        await("the redacted answer to be cached", () -> lookup(redacted).getHit());
+        String cached = lookup(redacted).getAnswer().getContent();
+        assertEquals("Echo: Please email <EMAIL_1> about ticket " + ticket, cached);
+
+        // another caller's address redacts to the same prompt: a cache hit, with that caller's own address put back
+        ChatResponse hit = router.chat(chat("Please email bob@example.org about ticket " + ticket));
+        assertTrue(hit.getCacheHit());
+        assertEquals("Echo: Please email bob@example.org about ticket " + ticket, hit.getContent());
+        assertEquals(1, upstreamCallsContaining(ticket), "the second answer came from the cache");
+    }
+
+    @Test
+    void aStreamedAnswerGetsTheCallersValuesBackPieceByPiece() throws Exception {
+        String ticket = UUID.randomUUID().toString();
+        String question = "Write to jane.doe@example.com and +41 44 668 18 00 about case " + ticket;
+        List<ChatStreamResponse> events = new ArrayList<>();
+        router.chatStream(ChatStreamRequest.newBuilder().setChat(chat(question)).build()).forEachRemaining(events::add);
+        ChatResponse last = events.get(events.size() - 1).getFinal();
+        StringBuilder deltas = new StringBuilder();
+        events.subList(0, events.size() - 1).forEach(e -> deltas.append(e.getDelta()));
+        assertEquals("Echo: " + question, deltas.toString(), "the deltas the client saw");
+        assertEquals("Echo: " + question, last.getContent(), "the final message");
+        assertTrue(events.size() > 4, "still streamed in pieces: " + events.size());
+        assertFalse(last.getCacheHit());
+        String sent = upstreamMessagesContaining(ticket);
+        assertFalse(sent.contains("jane.doe@example.com") || sent.contains("668 18 00"), sent);
+    }
+
+    @Test
+    void theAnswerIsCheckedAgainstTheRequestsJsonSchema() throws Exception {
+        JsonObject answerSchema = new JsonObject().put("type", "object").put("required", new JsonArray().add("answer"))
+                .put("properties", new JsonObject().put("answer", new JsonObject().put("type", "string")));
+        String question = "Reply in JSON " + UUID.randomUUID();
+        HttpResponse<String> ok = post(Suite.API_KEY, userChat(question).put("response_format", new JsonObject()
+                .put("type", "json_schema").put("json_schema", new JsonObject().put("name", "a").put("schema", answerSchema))));
+        assertEquals(200, ok.statusCode(), ok.body());
+        JsonObject okBody = new JsonObject(ok.body());
+        String content = okBody.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content");
+        assertEquals("Echo: " + question, new JsonObject(content).getString("answer"));
+        assertEquals("allow", okBody.getJsonObject("llmops").getJsonObject("guardrail").getString("output_action"));
+
+        // the upstream's answer ({"answer": ...}) lacks the required "city": blocked, with the fallback
+        JsonObject citySchema = new JsonObject().put("type", "object").put("required", new JsonArray().add("city"));
+        String other = "Reply in JSON " + UUID.randomUUID();
+        HttpResponse<String> blocked = post(Suite.API_KEY, userChat(other).put("response_format", new JsonObject()
+                .put("type", "json_schema").put("json_schema", new JsonObject().put("name", "c").put("schema", citySchema))));
+        assertEquals(200, blocked.statusCode(), blocked.body());
+        JsonObject body = new JsonObject(blocked.body());
+        JsonObject choice = body.getJsonArray("choices").getJsonObject(0);
+        assertEquals("content_filter", choice.getString("finish_reason"));
+        assertFalse(choice.getJsonObject("message").getString("content").contains(other));
+        JsonObject guardrail = body.getJsonObject("llmops").getJsonObject("guardrail");
+        assertEquals("block", guardrail.getString("output_action"));
+        assertTrue(guardrail.getJsonArray("finding_types").contains("SCHEMA_VIOLATION"), guardrail.encode());
+        assertEquals(1, upstreamCallsContaining(other), "the upstream answered; the output check blocked it");
+    }
+
+    @Test
+    void anAnswerTheOutputCheckFlaggedIsNeverCached() throws Exception {
+        String question = "Describe quantum chromodynamics gluon confinement mechanisms precisely " + UUID.randomUUID();
+        JsonObject request = userChat(question).put("llmops", new JsonObject().put("context_documents", new JsonArray()
+                .add(new JsonObject().put("id", "kb-eiffel").put("content",
+                        "The Eiffel Tower stands in Paris. It was completed in 1889 for the World's Fair."))));
+        double declinedBefore = declinedStores("answer_flagged");
+        HttpResponse<String> first = post(Suite.API_KEY, request);
+        assertEquals(200, first.statusCode(), first.body());
+        JsonObject guardrail = new JsonObject(first.body()).getJsonObject("llmops").getJsonObject("guardrail");
+        assertTrue(guardrail.getJsonArray("finding_types").contains("UNGROUNDED"), "the documents reached the "
+                + "grounding check: " + guardrail.encode());
+        assertEquals("allow", guardrail.getString("output_action"), "ungrounded is log-only by default");
+        // the router offered the answer with answer_flagged and the cache-service declined it
+        await("the flagged store to be declined", () -> declinedStores("answer_flagged") >= declinedBefore + 1);
+
+        HttpResponse<String> again = post(Suite.API_KEY, request);
+        assertEquals("miss", again.headers().firstValue("x-llmops-cache").orElseThrow());
+        assertEquals(2, upstreamCallsContaining(question));
+    }
+
+    @Test
+    void aCacheHitIsInTheLedgerWithItsRouteAndWhatItSaved() throws Exception {
+        String question = "Name the largest planet " + UUID.randomUUID();
+        ChatResponse first = router.chat(chat(question));
+        await("the answer to be cached", () -> lookup(chat(question)).getHit());
+        ChatResponse hit = router.chat(chat(question));
+        assertTrue(hit.getCacheHit());
+        await("both ledger rows", () -> ledgerRows(first.getRequestId()) == 1 && ledgerRows(hit.getRequestId()) == 1);
+        Map<String, Object> served = ledgerRow(first.getRequestId());
+        Map<String, Object> cached = ledgerRow(hit.getRequestId());
+        assertEquals("local-echo", served.get("route"));
+        assertEquals("local-echo", cached.get("route"));
+        assertEquals("", cached.get("tier"), "no tiered routing here");
+        // the hit avoided the first call's usage, priced at the model's price: what the first call cost
+        assertEquals(0, BigDecimal.valueOf(first.getCostNanosUsd(), 9).compareTo((BigDecimal) cached.get("cache_savings_usd")),
+                "savings " + cached.get("cache_savings_usd") + " vs first cost " + first.getCostNanosUsd());
+    }
+
+    @Test
+    void aVirtualKeyCreatedThroughTheAdminApiAnswersAndIsMeteredUnderItsOwnId() throws Exception {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + Suite.ADMIN_KEY);
+        RouterAdminServiceGrpc.RouterAdminServiceBlockingStub admin = RouterAdminServiceGrpc.newBlockingStub(routerChannel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).withDeadlineAfter(30, TimeUnit.SECONDS);
+        String tenant = "tenant-vk-" + UUID.randomUUID().toString().substring(0, 8);
+        CreateKeyResponse created = admin.createKey(CreateKeyRequest.newBuilder().setSpec(KeySpec.newBuilder()
+                .setTenantId(tenant).setTeam("search").addAllowedModels("local-echo").putTags("kb", "pricing")
+                .setDescription("system test")).build());
+        String apiKey = created.getApiKey();
+        String keyId = created.getKey().getKeyId();
+        assertTrue(apiKey.startsWith("sk-llmops-"), apiKey);
+
+        String question = "Hello from a virtual key " + UUID.randomUUID();
+        ChatResponse r = Clients.router(routerChannel, apiKey).chat(chat(question));
+        assertEquals("Echo: " + question, r.getContent());
+        assertTrue(r.getCostNanosUsd() > 0);
+        HttpResponse<String> models = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(suite.router.url("/v1/models")))
+                .header("authorization", "Bearer " + apiKey).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, models.statusCode());
+        assertEquals(List.of("local-echo"), new JsonObject(models.body()).getJsonArray("data").stream()
+                .map(m -> ((JsonObject) m).getString("id")).toList());
+
+        await("the ledger row of " + r.getRequestId(), () -> ledgerRows(r.getRequestId()) == 1);
+        Map<String, Object> row = ledgerRow(r.getRequestId());
+        assertEquals(tenant, row.get("tenant_id"));
+        assertEquals(keyId, row.get("key_id"));
+
+        admin.revokeKey(RevokeKeyRequest.newBuilder().setKeyId(keyId).build());
+        await("the revoked key to be refused", () -> {
+            try {
+                Clients.router(routerChannel, apiKey).chat(chat("after revoke"));
+                return false;
+            } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode() == Status.Code.UNAUTHENTICATED;
+            }
+        });
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> Clients.router(routerChannel, apiKey).chat(chat("hi")));
+        assertTrue(e.getStatus().getDescription().contains("revoked"), e.getStatus().getDescription());
+    }
+
+    static double declinedStores(String reason) {
+        try {
+            HttpResponse<String> r = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(suite.cache.url("/q/metrics")))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            double total = 0;
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("llmops_cache_stores_declined_total{") && line.contains("reason=\"" + reason + "\"")) {
+                    total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return total;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int ledgerRows(String requestId) {
+        try (var c = DriverManager.getConnection(RealServers.jdbcUrl(suite.run), RealServers.PG_USER, RealServers.PG_PASSWORD);
+             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM usage_ledger WHERE request_id = ?")) {
+            s.setString(1, requestId);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Map<String, Object> ledgerRow(String requestId) {
+        try (var c = DriverManager.getConnection(RealServers.jdbcUrl(suite.run), RealServers.PG_USER, RealServers.PG_PASSWORD);
+             PreparedStatement s = c.prepareStatement("SELECT tenant_id, key_id, route, tier, cache_savings_usd"
+                     + " FROM usage_ledger WHERE request_id = ?")) {
+            s.setString(1, requestId);
+            try (ResultSet rs = s.executeQuery()) {
+                assertTrue(rs.next(), "no ledger row for " + requestId);
+                Map<String, Object> row = new HashMap<>();
+                for (String column : List.of("tenant_id", "key_id", "route", "tier", "cache_savings_usd")) {
+                    row.put(column, rs.getObject(column));
+                }
+                return row;
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 class=$1; shift
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  ./mvnw -B -q -pl cache-service -am package -DskipTests >/dev/null
-  ./mvnw -B -q -pl cache-service dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/test-classpath.txt >/dev/null
+  # One reactor run: the sibling modules (proto, test-support) resolve from it, nothing is installed.
+  ./mvnw -B -q -pl cache-service -am package dependency:build-classpath -DskipTests \
+    -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null
 fi
 cp="cache-service/target/test-classes:cache-service/target/classes:$(cat cache-service/target/test-classpath.txt)"
 exec java ${JAVA_OPTS:--Xmx1g -XX:+UseSerialGC} -Djava.util.logging.manager=org.jboss.logmanager.LogManager \

@@ -26,9 +26,16 @@ public interface SemanticConfig {
     @WithDefault("true")
     boolean verify();
 
-    /** "scan" (exact scan of int8 vectors) or "hnsw" (Lucene HNSW graph). */
+    /** "scan" (scan of quantised vectors) or "hnsw" (Lucene HNSW graph). */
     @WithDefault("scan")
     String index();
+
+    /**
+     * scan: in a scope larger than 4 × this, the sign bits are scanned first and only this many nearest entries
+     * are scored in int8; 0 scores every entry in int8 (exact up to int8 rounding, slower at 100k).
+     */
+    @WithDefault("512")
+    int scanRescore();
 
     /** Candidates taken from the index and checked by the second stage, best first. */
     @WithDefault("4")

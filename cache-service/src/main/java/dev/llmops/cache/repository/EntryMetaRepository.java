@@ -20,32 +20,11 @@ import java.util.List;
  * <li>{@code <prefix>meta:{<tenant>}:tag:<tag>} and {@code ...:doc:<document id>}: sets of keys.</li>
  * </ul>
  * All expire after {@code max-ttl} without writes; members outlive their entries at most that long, and
- * invalidating a gone key just counts 0.
+ * invalidating a gone key just counts 0. They are written by the exact tier's store script, in the same call as
+ * the entry ({@link ExactCacheRepository#put}).
  */
 @ApplicationScoped
 public class EntryMetaRepository {
-
-    // KEYS[1] created, KEYS[2..] tag/doc sets; ARGV[1] hash, ARGV[2] created ms, ARGV[3] max ttl ms,
-    // ARGV[4] max entries. Returns the keys evicted (oldest first) to keep the tenant within max entries.
-    private static final RedisScript RECORD = new RedisScript("""
-            local ttl = tonumber(ARGV[3])
-            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]) - ttl)
-            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-            redis.call('PEXPIRE', KEYS[1], ttl)
-            for i = 2, #KEYS do
-              redis.call('SADD', KEYS[i], ARGV[1])
-              redis.call('PEXPIRE', KEYS[i], ttl)
-            end
-            local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
-            if over > 0 then
-              local out = {}
-              for _, v in ipairs(redis.call('ZPOPMIN', KEYS[1], over)) do
-                if _ % 2 == 1 then table.insert(out, v) end
-              end
-              return out
-            end
-            return {}
-            """);
 
     private final Redis redis;
     private final String prefix;
@@ -77,15 +56,16 @@ public class EntryMetaRepository {
         return prefix + "meta:{" + tenant + "}:doc:" + doc;
     }
 
-    /** Records a stored entry; returns the keys that must be evicted to respect maxEntries. */
-    public Uni<List<String>> record(String tenant, String hash, long createdMs, List<String> tags,
-            List<String> docs, long maxEntries) {
+    /**
+     * What recording a stored entry needs: the keys it touches (the created set first, then the tag and document
+     * sets, all in the tenant's hash slot), so a tier can record it in the same Lua call as its own write.
+     */
+    public Record recordOf(String tenant, long createdMs, List<String> tags, List<String> docs, long maxEntries) {
         List<String> keys = new ArrayList<>(1 + tags.size() + docs.size());
         keys.add(createdKey(tenant));
         tags.forEach(t -> keys.add(tagKey(tenant, t)));
         docs.forEach(d -> keys.add(docKey(tenant, d)));
-        return bounded(RECORD.run(redis, keys, List.of(hash, createdMs, maxTtl.toMillis(), maxEntries)))
-                .map(EntryMetaRepository::strings);
+        return new Record(keys, createdMs, maxTtl.toMillis(), maxEntries);
     }
 
     /** Keys stored with any of these tags or documents. */
@@ -126,6 +106,13 @@ public class EntryMetaRepository {
             }
         }
         return out;
+    }
+
+    /**
+     * The metadata of one stored entry: keys (created set, then tag/document sets), creation time, how long the
+     * sets are kept after the last write (max-ttl), and the tenant's size bound.
+     */
+    public record Record(List<String> keys, long createdMs, long keepMs, long maxEntries) {
     }
 
     private <T> Uni<T> bounded(Uni<T> call) {

@@ -28,7 +28,10 @@ import java.util.List;
 @ApplicationScoped
 public class ExactCacheRepository {
 
-    // KEYS[1] entry, KEYS[2] index; ARGV[1] value, ARGV[2] ttl ms, ARGV[3] hash.
+    // KEYS[1] entry, KEYS[2] index, KEYS[3] created set, KEYS[4..] tag/doc sets; ARGV[1] value, ARGV[2] ttl ms,
+    // ARGV[3] hash, ARGV[4] created ms, ARGV[5] how long the metadata is kept (max-ttl, ms), ARGV[6] max entries.
+    // Stores the entry, records it for Invalidate (tags, documents, age) and returns the hashes evicted (oldest
+    // first) to keep the tenant within max entries: one round trip per Store.
     private static final RedisScript PUT = new RedisScript("""
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -39,7 +42,23 @@ public class ExactCacheRepository {
             if redis.call('PTTL', KEYS[2]) < ttl then
               redis.call('PEXPIRE', KEYS[2], ttl)
             end
-            return 1
+            local keep = tonumber(ARGV[5])
+            redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[4]) - keep)
+            redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+            redis.call('PEXPIRE', KEYS[3], keep)
+            for i = 4, #KEYS do
+              redis.call('SADD', KEYS[i], ARGV[3])
+              redis.call('PEXPIRE', KEYS[i], keep)
+            end
+            local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[6])
+            if over > 0 then
+              local out = {}
+              for i, v in ipairs(redis.call('ZPOPMIN', KEYS[3], over)) do
+                if i % 2 == 1 then table.insert(out, v) end
+              end
+              return out
+            end
+            return {}
             """);
 
     // KEYS[1] index, KEYS[2..] entries; ARGV hashes of those entries. Returns how many entries existed.
@@ -83,10 +102,26 @@ public class ExactCacheRepository {
                 .map(r -> r == null ? null : r.toBytes());
     }
 
-    public Uni<Void> put(CacheKey key, byte[] value, Duration ttl) {
-        List<String> keys = List.of(entryKey(key.tenantId(), key.hash()), indexKey(key.tenantId()));
-        return bounded(PUT.run(redis, keys, List.of(value, Math.max(1L, ttl.toMillis()), key.hash())))
-                .replaceWithVoid();
+    /**
+     * Stores the entry and records its metadata in one call; returns the hashes the tenant's size bound evicted
+     * (the caller removes them from every tier).
+     */
+    public Uni<List<String>> put(CacheKey key, byte[] value, Duration ttl, EntryMetaRepository.Record meta) {
+        List<String> keys = new ArrayList<>(2 + meta.keys().size());
+        keys.add(entryKey(key.tenantId(), key.hash()));
+        keys.add(indexKey(key.tenantId()));
+        keys.addAll(meta.keys());
+        List<Object> args = List.of(value, Math.max(1L, ttl.toMillis()), key.hash(), meta.createdMs(),
+                meta.keepMs(), meta.maxEntries());
+        return bounded(PUT.run(redis, keys, args)).map(r -> {
+            List<String> evicted = new ArrayList<>(r == null ? 0 : r.size());
+            if (r != null) {
+                for (Response member : r) {
+                    evicted.add(member.toString());
+                }
+            }
+            return evicted;
+        });
     }
 
     /** Deletes the given entries of one tenant and their index members; returns how many entries were live. */

@@ -6,6 +6,7 @@ import dev.llmops.cache.repository.SemanticCacheRepository.Change;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,6 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @ApplicationScoped
 public class IndexSync {
     private static final int BATCH = 500;
+    /** Batches of a rebuild in flight at once (each a pipeline of BATCH reads on its own pooled connection). */
+    private static final int REBUILD_PARALLEL = 4;
 
     private final SemanticCacheRepository repository;
     private final SemanticConfig config;
@@ -47,13 +50,13 @@ public class IndexSync {
         this.repository = repository;
         this.config = config;
         this.metrics = metrics;
-        this.index = newIndex(config.index());
+        this.index = newIndex(config.index(), config.scanRescore());
         metrics.indexGauges(() -> index);
     }
 
-    public static VectorIndex newIndex(String kind) {
+    public static VectorIndex newIndex(String kind, int scanRescore) {
         return switch (kind) {
-            case "scan" -> new Int8ScanIndex();
+            case "scan" -> new Int8ScanIndex(scanRescore);
             case "hnsw" -> new LuceneHnswIndex();
             default -> throw new IllegalStateException(
                     "llmops.cache.semantic.index must be 'scan' or 'hnsw', got '" + kind + "'");
@@ -123,8 +126,8 @@ public class IndexSync {
     public Uni<Void> rebuild() {
         long started = System.nanoTime();
         return repository.runId().flatMap(id -> repository.lastChangeId().flatMap(from -> {
-            VectorIndex fresh = newIndex(config.index());
-            return repository.tenants().flatMap(tenants -> loadTenants(fresh, tenants, 0)).invoke(() -> {
+            VectorIndex fresh = newIndex(config.index(), config.scanRescore());
+            return load(repository, fresh).invoke(() -> {
                 if (fresh instanceof LuceneHnswIndex l) {
                     l.refresh();
                 }
@@ -141,27 +144,32 @@ public class IndexSync {
         })).flatMap(v -> follow());
     }
 
-    private Uni<Void> loadTenants(VectorIndex into, List<String> tenants, int i) {
-        if (i == tenants.size()) {
-            return Uni.createFrom().voidItem();
-        }
-        String tenant = tenants.get(i);
-        return repository.allHashes(tenant).flatMap(hashes -> loadBatch(into, tenant, hashes, 0))
-                .flatMap(v -> loadTenants(into, tenants, i + 1));
+    /**
+     * Loads every semantic entry in Redis into the index: per tenant, its hashes in one read, then their vectors
+     * in pipelined batches of {@value #BATCH} reads, {@value #REBUILD_PARALLEL} batches in flight.
+     */
+    public static Uni<Void> load(SemanticCacheRepository repository, VectorIndex into) {
+        return repository.tenants().onItem().transformToMulti(tenants -> Multi.createFrom().iterable(tenants))
+                .onItem().transformToUniAndConcatenate(tenant -> repository.allHashes(tenant)
+                        .flatMap(hashes -> loadTenant(repository, into, tenant, hashes)))
+                .collect().last().replaceWithVoid();
     }
 
-    private Uni<Void> loadBatch(VectorIndex into, String tenant, List<String> hashes, int from) {
-        if (from >= hashes.size()) {
-            return Uni.createFrom().voidItem();
+    private static Uni<Void> loadTenant(SemanticCacheRepository repository, VectorIndex into, String tenant,
+            List<String> hashes) {
+        List<List<String>> batches = new ArrayList<>();
+        for (int from = 0; from < hashes.size(); from += BATCH) {
+            batches.add(hashes.subList(from, Math.min(hashes.size(), from + BATCH)));
         }
-        List<String> part = hashes.subList(from, Math.min(hashes.size(), from + BATCH));
-        return repository.vectors(tenant, part).invoke(vs -> {
-            for (SemanticCacheRepository.Vector v : vs) {
-                if (v != null) {
-                    into.add(v.tenant(), v.hash(), v.scope(), v.vector(), v.expiresAtMs());
-                }
-            }
-        }).flatMap(x -> loadBatch(into, tenant, hashes, from + BATCH));
+        return Multi.createFrom().iterable(batches)
+                .onItem().transformToUni(part -> repository.vectors(tenant, part)).merge(REBUILD_PARALLEL)
+                .invoke(vs -> {
+                    for (SemanticCacheRepository.Vector v : vs) {
+                        if (v != null) {
+                            into.add(v.tenant(), v.hash(), v.scope(), v.vector(), v.expiresAtMs());
+                        }
+                    }
+                }).collect().last().replaceWithVoid();
     }
 
     /** Applies every change after lastId, in order; loops while full pages come back. */

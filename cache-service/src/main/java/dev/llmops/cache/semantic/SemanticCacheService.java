@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmops.cache.CacheKey;
 import dev.llmops.cache.config.CacheConfig;
 import dev.llmops.cache.config.SemanticConfig;
+import dev.llmops.cache.repository.EntryMetaRepository;
 import dev.llmops.cache.repository.SemanticCacheRepository;
 import dev.llmops.cache.service.CacheTier;
 import io.micrometer.core.instrument.Counter;
@@ -65,6 +66,11 @@ public class SemanticCacheService implements CacheTier {
     @Override
     public CacheTierKind kind() {
         return CacheTierKind.CACHE_TIER_KIND_SEMANTIC;
+    }
+
+    @Override
+    public boolean applies(TierOptions options) {
+        return options.semantic();
     }
 
     @Override
@@ -130,30 +136,30 @@ public class SemanticCacheService implements CacheTier {
     }
 
     @Override
-    public Uni<Boolean> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl,
-            TierOptions options) {
+    public Uni<Stored> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl,
+            TierOptions options, EntryMetaRepository.Record meta) {
         if (!options.semantic()) {
-            return Uni.createFrom().item(false);
+            return Uni.createFrom().item(Stored.SKIPPED);
         }
         SemanticScope scope = SemanticScope.of(query);
         if (scope == null) {
-            return Uni.createFrom().item(false);
+            return Uni.createFrom().item(Stored.SKIPPED);
         }
         return embed(scope.text()).flatMap(vector -> {
             if (vector == null) {
-                return Uni.createFrom().item(false);
+                return Uni.createFrom().item(Stored.SKIPPED);
             }
             return repository.put(key.tenantId(), key.hash(), scope.scope(), vector, scope.text(),
                     answer.toByteArray(), ttl).map(expiresAt -> {
                         // Visible here at once; other replicas learn it from the change stream.
                         sync.index().add(key.tenantId(), key.hash(), scope.scope(), vector, expiresAt);
                         metrics.stored(vector);
-                        return true;
+                        return new Stored(true, List.of());
                     });
         }).onFailure().recoverWithItem(e -> {
             metrics.failures.increment();
             Log.warnf("semantic store failed, the answer is only in the exact tier: %s", e.toString());
-            return false;
+            return Stored.SKIPPED;
         });
     }
 

@@ -1,8 +1,10 @@
 package dev.llmops.cache.service;
 
 import dev.llmops.cache.CacheKey;
+import dev.llmops.cache.repository.EntryMetaRepository;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
+import java.util.List;
 import llmops.cache.v1.CacheQuery;
 import llmops.cache.v1.CacheTierKind;
 import llmops.cache.v1.CachedAnswer;
@@ -23,8 +25,17 @@ public interface CacheTier {
     /** The answer for this query, or null on a miss. */
     Uni<Hit> lookup(CacheQuery query, CacheKey key, TierOptions options);
 
-    /** Stores the answer; true when this tier kept it. */
-    Uni<Boolean> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl, TierOptions options);
+    /** False when the request's options leave this tier out: it is then neither asked nor counted. */
+    default boolean applies(TierOptions options) {
+        return true;
+    }
+
+    /**
+     * Stores the answer. The metadata every tier shares (tags, documents, age, size bound) is recorded by the
+     * exact tier in the same Redis call as its entry; other tiers ignore it.
+     */
+    Uni<Stored> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl, TierOptions options,
+            EntryMetaRepository.Record meta);
 
     /** Removes the tenant's entry for this key; returns how many entries were removed (0 or 1). */
     Uni<Long> invalidate(String tenantId, String hash);
@@ -34,6 +45,11 @@ public interface CacheTier {
 
     /** A hit: the answer, how similar the cached question is (1 for exact), and the key it was stored under. */
     record Hit(CachedAnswer answer, double similarity, String entryHash) {
+    }
+
+    /** Whether this tier kept the answer, and the keys the size bound evicted (to remove from every tier). */
+    record Stored(boolean stored, List<String> evicted) {
+        public static final Stored SKIPPED = new Stored(false, List.of());
     }
 
     /** Per-request options resolved from SemanticOptions and the config. */

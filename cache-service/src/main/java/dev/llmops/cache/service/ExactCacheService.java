@@ -3,6 +3,7 @@ package dev.llmops.cache.service;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmops.cache.CacheKey;
 import dev.llmops.cache.config.CacheConfig;
+import dev.llmops.cache.repository.EntryMetaRepository;
 import dev.llmops.cache.repository.ExactCacheRepository;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -57,9 +58,9 @@ public class ExactCacheService implements CacheTier {
     }
 
     @Override
-    public Uni<Boolean> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl,
-            TierOptions options) {
-        return repository.put(key, answer.toByteArray(), ttl).replaceWith(Boolean.TRUE);
+    public Uni<Stored> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl,
+            TierOptions options, EntryMetaRepository.Record meta) {
+        return repository.put(key, answer.toByteArray(), ttl, meta).map(evicted -> new Stored(true, evicted));
     }
 
     @Override

@@ -126,6 +126,9 @@ public class TieredCacheService {
             return Uni.createFrom().nullItem();
         }
         TierMeters t = tiers.get(index);
+        if (!t.tier.applies(options)) {
+            return lookupFrom(index + 1, query, key, options);
+        }
         long start = System.nanoTime();
         return t.tier.lookup(query, key, options)
                 .onItemOrFailure().invoke((hit, failure) -> {
@@ -156,41 +159,54 @@ public class TieredCacheService {
             if (answer.getCreatedUnixMs() == 0) {
                 answer = answer.toBuilder().setCreatedUnixMs(System.currentTimeMillis()).build();
             }
-            long created = answer.getCreatedUnixMs();
             CacheTier.TierOptions options = optionsOf(request.getSemantic());
-            return storeFrom(0, request.getQuery(), key, answer, ttl, options, false)
-                    .call(stored -> stored ? recordMeta(key, created, request) : Uni.createFrom().voidItem())
-                    .map(stored -> StoreResponse.newBuilder().setCacheKey(key.hash()).setStored(stored).build());
+            EntryMetaRepository.Record record = meta.recordOf(key.tenantId(), answer.getCreatedUnixMs(),
+                    dedup(request.getTagsList()), dedup(request.getDocumentIdsList()),
+                    Math.max(1, semantic.maxEntriesPerTenant()));
+            return storeFrom(0, request.getQuery(), key, answer, ttl, options, record, CacheTier.Stored.SKIPPED)
+                    .call(result -> evict(key.tenantId(), result.evicted()))
+                    .map(result -> StoreResponse.newBuilder().setCacheKey(key.hash()).setStored(result.stored())
+                            .build());
         }).onFailure().transform(e -> toStatus(e, "Store", "the answer was not cached"));
     }
 
-    private Uni<Void> recordMeta(CacheKey key, long created, StoreRequest request) {
-        return meta.record(key.tenantId(), key.hash(), created, dedup(request.getTagsList()),
-                dedup(request.getDocumentIdsList()), Math.max(1, semantic.maxEntriesPerTenant()))
-                .flatMap(evicted -> {
-                    if (evicted.isEmpty()) {
-                        return Uni.createFrom().voidItem();
-                    }
-                    evictions.increment(evicted.size());
-                    return removeEverywhere(key.tenantId(), evicted, 0, 0L).replaceWithVoid();
-                });
+    /** Removes what the size bound evicted from every tier. */
+    private Uni<Void> evict(String tenant, List<String> evicted) {
+        if (evicted.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        evictions.increment(evicted.size());
+        return removeEverywhere(tenant, evicted, 0, 0L).replaceWithVoid();
     }
 
     private static List<String> dedup(List<String> values) {
-        return List.copyOf(new LinkedHashSet<>(values));
+        return values.isEmpty() ? List.of() : List.copyOf(new LinkedHashSet<>(values));
     }
 
-    private Uni<Boolean> storeFrom(int index, CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl,
-            CacheTier.TierOptions options, boolean storedSoFar) {
+    /** Asks each tier that applies in turn; the result is stored if any kept it, with every key evicted. */
+    private Uni<CacheTier.Stored> storeFrom(int index, CacheQuery query, CacheKey key, CachedAnswer answer,
+            Duration ttl, CacheTier.TierOptions options, EntryMetaRepository.Record record, CacheTier.Stored soFar) {
         if (index == tiers.size()) {
-            return Uni.createFrom().item(storedSoFar);
+            return Uni.createFrom().item(soFar);
         }
         TierMeters t = tiers.get(index);
-        return t.tier.store(query, key, answer, ttl, options)
+        if (!t.tier.applies(options)) {
+            return storeFrom(index + 1, query, key, answer, ttl, options, record, soFar);
+        }
+        return t.tier.store(query, key, answer, ttl, options, record)
                 .onItemOrFailure().invoke((stored, failure) ->
-                        (failure != null ? t.storeError : Boolean.TRUE.equals(stored) ? t.stored : t.skipped)
-                                .increment())
-                .flatMap(stored -> storeFrom(index + 1, query, key, answer, ttl, options, storedSoFar || stored));
+                        (failure != null ? t.storeError : stored.stored() ? t.stored : t.skipped).increment())
+                .flatMap(stored -> storeFrom(index + 1, query, key, answer, ttl, options, record,
+                        merge(soFar, stored)));
+    }
+
+    private static CacheTier.Stored merge(CacheTier.Stored a, CacheTier.Stored b) {
+        if (b.evicted().isEmpty()) {
+            return a.stored() || !b.stored() ? a : b;
+        }
+        List<String> evicted = new ArrayList<>(a.evicted());
+        evicted.addAll(b.evicted());
+        return new CacheTier.Stored(a.stored() || b.stored(), evicted);
     }
 
     @WithSpan

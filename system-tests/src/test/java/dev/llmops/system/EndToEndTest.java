@@ -88,7 +88,7 @@ class EndToEndTest {
 
     /** The chat-completion bodies the upstream received whose messages contain {@code text}. */
     static List<JsonObject> upstreamRequestsContaining(String text) throws Exception {
-        JsonArray recent = Clients.getJson(suite.upstream.url("/_upstream/stats")).getJsonArray("recent");
+        JsonArray recent = Clients.getJson(Suite.get().upstream.url("/_upstream/stats")).getJsonArray("recent");
         List<JsonObject> found = new ArrayList<>();
         for (int i = 0; i < recent.size(); i++) {
             JsonObject body = recent.getJsonObject(i).getJsonObject("body");
@@ -347,7 +347,7 @@ class EndToEndTest {
     }
 
     static Object ledger(String sql, String requestId) {
-        try (var c = DriverManager.getConnection(RealServers.jdbcUrl(suite.run), RealServers.PG_USER, RealServers.PG_PASSWORD);
+        try (var c = DriverManager.getConnection(RealServers.jdbcUrl(Suite.get().run), RealServers.PG_USER, RealServers.PG_PASSWORD);
              PreparedStatement s = c.prepareStatement(sql)) {
             s.setString(1, requestId);
             try (ResultSet rs = s.executeQuery()) {

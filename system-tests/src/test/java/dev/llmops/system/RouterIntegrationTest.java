@@ -94,36 +94,17 @@ class RouterIntegrationTest {
     }
 
     static int upstreamCallsContaining(String text) throws Exception {
-        JsonArray recent = Clients.getJson(suite.upstream.url("/_upstream/stats")).getJsonArray("recent");
-        int found = 0;
-        for (int i = 0; i < recent.size(); i++) {
-            if (recent.getJsonObject(i).getJsonObject("body").getJsonArray("messages").encode().contains(text)) {
-                found++;
-            }
-        }
-        return found;
+        return EndToEndTest.upstreamRequestsContaining(text).size();
     }
 
     static String upstreamMessagesContaining(String text) throws Exception {
-        JsonArray recent = Clients.getJson(suite.upstream.url("/_upstream/stats")).getJsonArray("recent");
-        for (int i = 0; i < recent.size(); i++) {
-            String messages = recent.getJsonObject(i).getJsonObject("body").getJsonArray("messages").encode();
-            if (messages.contains(text)) {
-                return messages;
-            }
-        }
-        throw new AssertionError("the upstream saw no request containing " + text);
+        List<JsonObject> seen = EndToEndTest.upstreamRequestsContaining(text);
+        assertFalse(seen.isEmpty(), "the upstream saw no request containing " + text);
+        return seen.get(0).getJsonArray("messages").encode();
     }
 
     static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            ServiceProcess.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what);
+        EndToEndTest.await(what, condition);
     }
 
     static LookupResponse lookup(ChatRequest asSentUpstream) {
@@ -310,16 +291,7 @@ class RouterIntegrationTest {
     }
 
     static int ledgerRows(String requestId) {
-        try (var c = DriverManager.getConnection(RealServers.jdbcUrl(suite.run), RealServers.PG_USER, RealServers.PG_PASSWORD);
-             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM usage_ledger WHERE request_id = ?")) {
-            s.setString(1, requestId);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return EndToEndTest.ledgerRows(requestId);
     }
 
     static Map<String, Object> ledgerRow(String requestId) {

@@ -13,12 +13,9 @@ import dev.llmops.router.ChatResult;
 import dev.llmops.router.Route;
 import dev.llmops.router.client.Budgets;
 import dev.llmops.router.pipeline.BudgetStep;
-import dev.llmops.upstream.LocalUpstream;
-import dev.llmops.upstream.UpstreamBehaviour;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -31,48 +28,13 @@ import llmops.cost.v1.ReserveResponse;
 import llmops.cost.v1.SettleRequest;
 import llmops.cost.v1.SettleResponse;
 import llmops.router.v1.ChatRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The overall deadline across retries and fallbacks, and the budget re-reserving when the chain moves to a target
  * of another model; over real HTTP to local upstreams (breakers off).
  */
-class DeadlineAndBudgetChainTest {
-    static Vertx vertx;
-    static LocalUpstream a;
-    static LocalUpstream b;
-    static RouteExecutor executor;
-    static final Duration WAIT = Duration.ofSeconds(10);
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        a = RoutingHarness.upstream();
-        b = RoutingHarness.upstream();
-        CircuitSettings off = new CircuitSettings(false, 5, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(10), java.util.Set.of(), Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(1));
-        executor = new RouteExecutor(vertx, RoutingHarness.adapter(vertx), new CircuitBreakers(vertx, null, "x:", off),
-                new LoadBalancer());
-    }
-
-    @AfterAll
-    static void stop() {
-        a.close();
-        b.close();
-        vertx.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        for (LocalUpstream u : List.of(a, b)) {
-            u.reset();
-            u.behave(UpstreamBehaviour.defaults());
-        }
-        b.behave(b.behaviour().with(new JsonObject().put("answer", "from b")));
-    }
+class DeadlineAndBudgetChainTest extends TwoUpstreams {
 
     static long deadlineIn(long ms) {
         return System.nanoTime() + ms * 1_000_000;
@@ -80,8 +42,8 @@ class DeadlineAndBudgetChainTest {
 
     @Test
     void theDeadlineBoundsTheWholeChainAndNamesEveryAttempt() {
-        a.behave(a.behaviour().with(new JsonObject().put("latency_ms", 3000)));
-        b.behave(b.behaviour().with(new JsonObject().put("latency_ms", 3000)));
+        behave(a, new JsonObject().put("latency_ms", 3000));
+        behave(b, new JsonObject().put("latency_ms", 3000));
         // each target alone may take 2 s: without an overall bound this request would run 4 s
         RoutePlan plan = plan(retry(2), target(a, "model-a", 0, Duration.ofSeconds(2)), target(b, "model-b", 1, Duration.ofSeconds(2)));
         long start = System.nanoTime();
@@ -98,8 +60,8 @@ class DeadlineAndBudgetChainTest {
 
     @Test
     void theRoutesTotalTimeoutBoundsTheChainAsTheCallersDeadlineDoes() {
-        a.behave(a.behaviour().with(new JsonObject().put("latency_ms", 400)));
-        b.behave(b.behaviour().with(new JsonObject().put("latency_ms", 3000)));
+        behave(a, new JsonObject().put("latency_ms", 400));
+        behave(b, new JsonObject().put("latency_ms", 3000));
         RoutePlan plan = plan(retry(1), target(a, "model-a", 0, Duration.ofMillis(300)),
                 target(b, "model-b", 1, Duration.ofSeconds(2))).withTotalTimeout(Duration.ofMillis(700));
         long start = System.nanoTime();
@@ -115,8 +77,8 @@ class DeadlineAndBudgetChainTest {
 
     @Test
     void aBackoffLongerThanTheTimeLeftFallsBackAtOnce() {
-        a.behave(a.behaviour().with(new JsonObject().put("error_rate", 1.0).put("error_status", 429)
-                .put("retry_after_seconds", 2)));
+        behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 429)
+                .put("retry_after_seconds", 2));
         RoutePlan plan = plan(retry(3), target(a, "model-a", 0, Duration.ofSeconds(5)), target(b, "model-b", 1, Duration.ofSeconds(5)));
         long start = System.nanoTime();
         ChatResult r = executor.execute(plan, call("hi"), null, d -> { }, deadlineIn(1500), ChatExchange.TargetGate.NONE)
@@ -169,7 +131,7 @@ class DeadlineAndBudgetChainTest {
 
     @Test
     void aFallbackToAnotherModelIsReservedAgainBeforeItIsCalled() {
-        a.behave(a.behaviour().with(new JsonObject().put("error_rate", 1.0).put("error_status", 500)));
+        behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 500));
         RoutePlan plan = plan(retry(1), target(a, "cheap-model", 0, Duration.ofSeconds(5)),
                 target(b, "dear-model", 1, Duration.ofSeconds(5)));
         RecordingBudgets budgets = new RecordingBudgets();
@@ -188,7 +150,7 @@ class DeadlineAndBudgetChainTest {
 
     @Test
     void aFallbackTheBudgetCannotCoverIsNeverCalled() {
-        a.behave(a.behaviour().with(new JsonObject().put("error_rate", 1.0).put("error_status", 503)));
+        behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 503));
         RoutePlan plan = plan(retry(1), target(a, "cheap-model", 0, Duration.ofSeconds(5)),
                 target(b, "dear-model", 1, Duration.ofSeconds(5)));
         RecordingBudgets budgets = new RecordingBudgets();
@@ -206,7 +168,7 @@ class DeadlineAndBudgetChainTest {
 
     @Test
     void theSameModelOnAnotherDeploymentKeepsItsReservation() {
-        a.behave(a.behaviour().with(new JsonObject().put("error_rate", 1.0).put("error_status", 500)));
+        behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 500));
         RoutePlan plan = plan(retry(1), target(a, "same-model", 0, Duration.ofSeconds(5)),
                 target(b, "same-model", 1, Duration.ofSeconds(5)));
         RecordingBudgets budgets = new RecordingBudgets();

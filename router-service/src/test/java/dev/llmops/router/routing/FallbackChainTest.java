@@ -10,62 +10,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmops.router.ChatResult;
-import dev.llmops.upstream.LocalUpstream;
-import dev.llmops.upstream.UpstreamBehaviour;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Fault scenarios over real HTTP to local upstreams: 500s, 429 with Retry-After, hangs past the deadline, refused
  * connections, streams cut before and after the first token. Circuit breakers are off here (CircuitBreakerTest).
  */
-class FallbackChainTest {
-    static Vertx vertx;
-    static LocalUpstream a;
-    static LocalUpstream b;
-    static RouteExecutor executor;
-    static final Duration WAIT = Duration.ofSeconds(10);
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        a = RoutingHarness.upstream();
-        b = RoutingHarness.upstream();
-        CircuitSettings off = new CircuitSettings(false, 5, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(10), java.util.Set.of(), Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(1));
-        executor = new RouteExecutor(vertx, RoutingHarness.adapter(vertx), new CircuitBreakers(vertx, null, "x:", off),
-                new LoadBalancer());
-    }
-
-    @AfterAll
-    static void stop() {
-        a.close();
-        b.close();
-        vertx.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        for (LocalUpstream u : List.of(a, b)) {
-            u.reset();
-            u.behave(UpstreamBehaviour.defaults());
-        }
-        b.behave(b.behaviour().with(new JsonObject().put("answer", "from b")));
-    }
-
-    static void behave(LocalUpstream u, JsonObject change) {
-        u.behave(u.behaviour().with(change));
-    }
+class FallbackChainTest extends TwoUpstreams {
 
     ChatResult run(RoutePlan plan, AtomicReference<Deployment> served) {
         return executor.execute(plan, call("hello"), null, served::set).await().atMost(WAIT);

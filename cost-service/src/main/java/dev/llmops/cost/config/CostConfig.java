@@ -19,6 +19,8 @@ public interface CostConfig {
 
     Budgets budgets();
 
+    Alerts alerts();
+
     /** How long a Redis call may take before the RPC fails with UNAVAILABLE (or fails open). */
     @WithDefault("PT2S")
     Duration redisTimeout();
@@ -106,5 +108,27 @@ public interface CostConfig {
         /** How long the first event of a batch waits for more. */
         @WithDefault("PT0.005S")
         Duration batchLinger();
+    }
+
+    /** Budget alerts go to RabbitMQ always, and also to a webhook when a URL is set. */
+    interface Alerts {
+        /** POST target for each alert as JSON (none = no webhook). */
+        Optional<String> webhookUrl();
+
+        /** Attempts per alert, the first included (retried on a connection error, a timeout, 408, 429 or 5xx). */
+        @WithDefault("4")
+        int webhookAttempts();
+
+        /** Pause before the first retry; doubled for each next one. */
+        @WithDefault("PT0.5S")
+        Duration webhookBackoff();
+
+        /** How long one attempt may take. */
+        @WithDefault("PT5S")
+        Duration webhookTimeout();
+
+        /** Alerts being delivered at once at most; beyond that new ones are dropped (logged and counted). */
+        @WithDefault("1000")
+        int webhookMaxPending();
     }
 }

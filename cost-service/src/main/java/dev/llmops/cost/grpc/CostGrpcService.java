@@ -3,6 +3,7 @@ package dev.llmops.cost.grpc;
 import dev.llmops.cost.UsageQuery;
 import dev.llmops.cost.UsageTotals;
 import dev.llmops.cost.messaging.DeadLetterReplayer;
+import dev.llmops.cost.service.BudgetAdminService;
 import dev.llmops.cost.service.BudgetReconciler;
 import dev.llmops.cost.service.BudgetService;
 import dev.llmops.cost.service.LedgerService;
@@ -14,10 +15,16 @@ import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
+import llmops.cost.v1.DeleteBudgetRequest;
+import llmops.cost.v1.DeleteBudgetResponse;
+import llmops.cost.v1.GetBudgetRequest;
+import llmops.cost.v1.GetBudgetResponse;
 import llmops.cost.v1.GetReportRequest;
 import llmops.cost.v1.GetReportResponse;
 import llmops.cost.v1.GetUsageRequest;
 import llmops.cost.v1.GetUsageResponse;
+import llmops.cost.v1.ListBudgetsRequest;
+import llmops.cost.v1.ListBudgetsResponse;
 import llmops.cost.v1.ListPricesRequest;
 import llmops.cost.v1.ListPricesResponse;
 import llmops.cost.v1.MutinyCostServiceGrpc;
@@ -31,6 +38,8 @@ import llmops.cost.v1.ReplayDeadLettersRequest;
 import llmops.cost.v1.ReplayDeadLettersResponse;
 import llmops.cost.v1.ReserveRequest;
 import llmops.cost.v1.ReserveResponse;
+import llmops.cost.v1.SetBudgetRequest;
+import llmops.cost.v1.SetBudgetResponse;
 import llmops.cost.v1.SetPriceRequest;
 import llmops.cost.v1.SetPriceResponse;
 import llmops.cost.v1.SettleRequest;
@@ -46,15 +55,17 @@ public class CostGrpcService extends MutinyCostServiceGrpc.CostServiceImplBase {
     private final PriceCatalog prices;
     private final DeadLetterReplayer replayer;
     private final BudgetReconciler reconciler;
+    private final BudgetAdminService budgetAdmin;
 
     public CostGrpcService(BudgetService budgets, LedgerService ledger, ReportService reports, PriceCatalog prices,
-            DeadLetterReplayer replayer, BudgetReconciler reconciler) {
+            DeadLetterReplayer replayer, BudgetReconciler reconciler, BudgetAdminService budgetAdmin) {
         this.budgets = budgets;
         this.ledger = ledger;
         this.reports = reports;
         this.prices = prices;
         this.replayer = replayer;
         this.reconciler = reconciler;
+        this.budgetAdmin = budgetAdmin;
     }
 
     @Override
@@ -120,6 +131,26 @@ public class CostGrpcService extends MutinyCostServiceGrpc.CostServiceImplBase {
     public Uni<RebuildBudgetsResponse> rebuildBudgets(RebuildBudgetsRequest request) {
         return reconciler.rebuild().map(n -> RebuildBudgetsResponse.newBuilder().setCounters(n).build())
                 .onFailure(CostGrpcService::notStatus).transform(e -> unavailable("ledger or Redis", e));
+    }
+
+    @Override
+    public Uni<SetBudgetResponse> setBudget(SetBudgetRequest request) {
+        return budgetAdmin.set(request.getRule());
+    }
+
+    @Override
+    public Uni<GetBudgetResponse> getBudget(GetBudgetRequest request) {
+        return budgetAdmin.get(request);
+    }
+
+    @Override
+    public Uni<ListBudgetsResponse> listBudgets(ListBudgetsRequest request) {
+        return Uni.createFrom().item(() -> budgetAdmin.list(request.getTenantId()));
+    }
+
+    @Override
+    public Uni<DeleteBudgetResponse> deleteBudget(DeleteBudgetRequest request) {
+        return budgetAdmin.delete(request.getBudgetId());
     }
 
     private static boolean notStatus(Throwable e) {

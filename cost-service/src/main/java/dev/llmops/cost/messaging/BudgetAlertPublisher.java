@@ -12,7 +12,8 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 /**
  * Publishes budget threshold crossings (protobuf {@code llmops.events.v1.BudgetAlert}) to the topic exchange
  * {@code llmops.budget} with routing key {@code budget.alert.v1}. Consumers bind their own queue. An alert that
- * cannot be published is logged, never allowed to fail the Settle that crossed the threshold.
+ * cannot be published is logged, never allowed to fail the Settle that crossed the threshold. A copy goes to the
+ * webhook when one is configured ({@link BudgetAlertWebhook}).
  */
 @ApplicationScoped
 public class BudgetAlertPublisher {
@@ -20,9 +21,11 @@ public class BudgetAlertPublisher {
     public static final String ROUTING_KEY = "budget.alert.v1";
 
     private final MutinyEmitter<byte[]> emitter;
+    private final BudgetAlertWebhook webhook;
 
-    public BudgetAlertPublisher(@Channel(CHANNEL) MutinyEmitter<byte[]> emitter) {
+    public BudgetAlertPublisher(@Channel(CHANNEL) MutinyEmitter<byte[]> emitter, BudgetAlertWebhook webhook) {
         this.emitter = emitter;
+        this.webhook = webhook;
     }
 
     public void publish(BudgetAlert alert) {
@@ -35,5 +38,6 @@ public class BudgetAlertPublisher {
                 .build();
         emitter.sendMessage(Message.of(alert.toByteArray(), Metadata.of(meta)))
                 .subscribe().with(x -> { }, e -> Log.warnf("budget alert not published: %s", e.toString()));
+        webhook.send(alert);
     }
 }

@@ -87,6 +87,12 @@ public class BudgetStore {
         return run(release, tenant, requestId, List.of(), List.of());
     }
 
+    /** @return {spent, reserved} of one counter (0 when it does not exist) */
+    public Uni<long[]> counter(String key) {
+        return redis.execute("HMGET", key, "spent", "reserved").map(r -> new long[] {
+            r.get(0) == null ? 0 : r.get(0).toLong(), r.get(1) == null ? 0 : r.get(1).toLong()});
+    }
+
     /** Sets {@code spent} of the given counters (reconciliation from the ledger); other fields stay. */
     public Uni<Void> setSpent(Map<String, Long> spentByKey) {
         List<Uni<Response>> writes = new ArrayList<>();

@@ -20,7 +20,9 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import llmops.common.v1.Caller;
@@ -56,13 +58,68 @@ public final class CostBench {
         String run = RealServers.runId("llmops_bench");
         RealServers.createDatabase(run);
         RealServers.createVhost(run);
+        // A/B: with COST_SERVICE_OPTS_B set, a second service (its own database, vhost and prefix) runs those JVM
+        // options and the Reserve loop alternates between the two, so both see the same machine load
+        String optsB = System.getenv("COST_SERVICE_OPTS_B");
+        String runB = optsB == null ? null : run + "b";
+        if (runB != null) {
+            RealServers.createDatabase(runB);
+            RealServers.createVhost(runB);
+        }
         // the backlog the service drains as soon as it is up (ingest rate independent of the publisher's)
         publishBacklog(run, events);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        List<Process> started = new ArrayList<>();
+        try {
+            int port = freePort();
+            Process service = start(run, port, System.getenv().getOrDefault("COST_SERVICE_OPTS", ""), "");
+            started.add(service);
+            long ready = awaitReady(port, service);
+            System.out.printf("load average at start: %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
+            List<Target> targets = new ArrayList<>(List.of(new Target("A", port, new Cpu(service.pid(), run))));
+            drainBench(run, events, ready, targets.get(0).cpu());
+            if (runB != null) {
+                int portB = freePort();
+                Process b = start(runB, portB, optsB, "-b");
+                started.add(b);
+                awaitReady(portB, b);
+                targets.add(new Target("B", portB, new Cpu(b.pid(), runB)));
+                System.out.printf("A/B: A opts [%s], B opts [%s]%n",
+                        System.getenv().getOrDefault("COST_SERVICE_OPTS", ""), optsB);
+            }
+            reserveBench(targets, calls, run);
+            ingestBench(run, events, targets.get(0).cpu());
+            System.out.printf("load average at end: %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
+        } finally {
+            for (Process p : started) {
+                p.destroy();
+                p.waitFor();
+            }
+            RealServers.dropDatabase(run);
+            RealServers.deleteVhost(run);
+            if (runB != null) {
+                RealServers.dropDatabase(runB);
+                RealServers.deleteVhost(runB);
+            }
         }
-        Process service = new ProcessBuilder("java", "-Xmx512m", "-Dquarkus.http.port=" + port,
+    }
+
+    record Target(String name, int port, Cpu cpu) {
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Starts the packaged service with its own database, vhost and Redis prefix ({@code run}). */
+    private static Process start(String run, int port, String extraOpts, String logSuffix) throws IOException {
+        List<String> command = new ArrayList<>(List.of("java", "-Xmx512m"));
+        // extra JVM options (e.g. an A/B of a setting): COST_SERVICE_OPTS / COST_SERVICE_OPTS_B="-Dkey=value ..."
+        if (!extraOpts.isBlank()) {
+            command.addAll(List.of(extraOpts.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-Dquarkus.http.port=" + port,
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.redis.hosts=" + RealServers.REDIS_URL,
                 "-Dllmops.redis.key-prefix=" + run + ":",
                 "-Dquarkus.datasource.jdbc.url=" + RealServers.jdbcUrl(run),
@@ -71,67 +128,84 @@ public final class CostBench {
                 "-Dquarkus.datasource.password=" + RealServers.PG_PASSWORD,
                 "-Drabbitmq-host=" + RealServers.RABBIT_HOST, "-Drabbitmq-port=" + RealServers.RABBIT_PORT,
                 "-Drabbitmq-virtual-host=" + run, "-Dquarkus.log.level=WARN",
-                "-Dllmops.cost.budgets.default-key-limit-usd=unlimited", "-jar", jar.toString())
-                .redirectErrorStream(true).redirectOutput(Path.of("target", "bench-service.log").toFile()).start();
-        try {
-            long ready = awaitReady(port, service);
-            System.out.printf("load average at start: %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
-            drainBench(run, events, ready);
-            reserveBench(port, calls, run);
-            ingestBench(run, events);
-            System.out.printf("load average at end: %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
-        } finally {
-            service.destroy();
-            service.waitFor();
-            RealServers.dropDatabase(run);
-            RealServers.deleteVhost(run);
-        }
+                "-Dllmops.cost.budgets.default-key-limit-usd=unlimited", "-jar",
+                Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(Path.of("target", "bench-service" + logSuffix + ".log").toFile()).start();
     }
 
-    static void reserveBench(int port, int calls, String run) throws Exception {
-        ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    /**
+     * Reserve latency, sequential. Per iteration: the Redis floor once, then on each target (alternating which
+     * goes first) a health Check, a Reserve and a Settle.
+     */
+    static void reserveBench(List<Target> targets, int calls, String run) throws Exception {
+        int n = targets.size();
+        List<ManagedChannel> channels = new ArrayList<>();
         try (RedisFloor redis = new RedisFloor(run + ":floor:")) {
-            CostServiceGrpc.CostServiceBlockingStub cost = CostServiceGrpc.newBlockingStub(ch);
-            HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(ch);
+            CostServiceGrpc.CostServiceBlockingStub[] cost = new CostServiceGrpc.CostServiceBlockingStub[n];
+            HealthGrpc.HealthBlockingStub[] health = new HealthGrpc.HealthBlockingStub[n];
+            for (int t = 0; t < n; t++) {
+                ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", targets.get(t).port())
+                        .usePlaintext().build();
+                channels.add(ch);
+                cost[t] = CostServiceGrpc.newBlockingStub(ch);
+                health[t] = HealthGrpc.newBlockingStub(ch);
+            }
             Caller caller = Caller.newBuilder().setTenantId("bench").setKeyId("bench-key").setUserId("u1")
                     .putTags("team", "search").build();
-            long[] reserve = new long[calls];
-            long[] settle = new long[calls];
-            long[] floor = new long[calls];
+            long[][] reserve = new long[n][calls];
+            long[][] settle = new long[n][calls];
+            long[][] floor = new long[n][calls];
             long[] redisFloor = new long[calls];
+            long[][] cpuAtStart = new long[n][];
             for (int round = 0; round < 2; round++) { // round 0 warms up
+                if (round == 1) {
+                    for (int t = 0; t < n; t++) {
+                        cpuAtStart[t] = targets.get(t).cpu().snapshot();
+                    }
+                }
                 for (int i = 0; i < calls; i++) {
                     String rid = UUID.randomUUID().toString();
                     long r0 = System.nanoTime();
                     redis.reserve(rid);
                     redisFloor[i] = System.nanoTime() - r0;
                     redis.settle(rid);
-                    long t0 = System.nanoTime();
-                    health.check(HealthCheckRequest.getDefaultInstance());
-                    long t1 = System.nanoTime();
-                    cost.reserve(ReserveRequest.newBuilder().setRequestId(rid).setCaller(caller)
-                            .setModel("gpt-4o-mini").setPromptTokens(800).setMaxCompletionTokens(400).build());
-                    long t2 = System.nanoTime();
-                    cost.settle(SettleRequest.newBuilder().setRequestId(rid).setCaller(caller).setModel("gpt-4o-mini")
-                            .setUsage(TokenUsage.newBuilder().setPromptTokens(800).setCompletionTokens(120)).build());
-                    long t3 = System.nanoTime();
-                    floor[i] = t1 - t0;
-                    reserve[i] = t2 - t1;
-                    settle[i] = t3 - t2;
+                    for (int k = 0; k < n; k++) {
+                        int t = (k + i) % n;
+                        long t0 = System.nanoTime();
+                        health[t].check(HealthCheckRequest.getDefaultInstance());
+                        long t1 = System.nanoTime();
+                        cost[t].reserve(ReserveRequest.newBuilder().setRequestId(rid).setCaller(caller)
+                                .setModel("gpt-4o-mini").setPromptTokens(800).setMaxCompletionTokens(400).build());
+                        long t2 = System.nanoTime();
+                        cost[t].settle(SettleRequest.newBuilder().setRequestId(rid).setCaller(caller)
+                                .setModel("gpt-4o-mini").setUsage(TokenUsage.newBuilder().setPromptTokens(800)
+                                        .setCompletionTokens(120)).build());
+                        long t3 = System.nanoTime();
+                        floor[t][i] = t1 - t0;
+                        reserve[t][i] = t2 - t1;
+                        settle[t][i] = t3 - t2;
+                    }
                 }
             }
-            System.out.printf("RESERVE n=%d  p50=%.3f ms  p99=%.3f ms  p99.9=%.3f ms%n", calls, pct(reserve, 50),
-                    pct(reserve, 99), pct(reserve, 99.9));
-            System.out.printf("SETTLE  n=%d  p50=%.3f ms  p99=%.3f ms  p99.9=%.3f ms%n", calls, pct(settle, 50),
-                    pct(settle, 99), pct(settle, 99.9));
-            System.out.printf("BASELINE gRPC health Check  p50=%.3f ms  p99=%.3f ms  (Reserve/baseline p50 %.2fx,"
-                    + " p99 %.2fx)%n", pct(floor, 50), pct(floor, 99), pct(reserve, 50) / pct(floor, 50),
-                    pct(reserve, 99) / pct(floor, 99));
+            for (int t = 0; t < n; t++) {
+                String name = n > 1 ? " [" + targets.get(t).name() + "]" : "";
+                System.out.printf("RESERVE%s n=%d  p50=%.3f ms  p99=%.3f ms  p99.9=%.3f ms%n", name, calls,
+                        pct(reserve[t], 50), pct(reserve[t], 99), pct(reserve[t], 99.9));
+                System.out.printf("SETTLE%s  n=%d  p50=%.3f ms  p99=%.3f ms  p99.9=%.3f ms%n", name, calls,
+                        pct(settle[t], 50), pct(settle[t], 99), pct(settle[t], 99.9));
+                System.out.printf("BASELINE%s gRPC health Check  p50=%.3f ms  p99=%.3f ms  (Reserve/baseline p50"
+                        + " %.2fx, p99 %.2fx)%n", name, pct(floor[t], 50), pct(floor[t], 99),
+                        pct(reserve[t], 50) / pct(floor[t], 50), pct(reserve[t], 99) / pct(floor[t], 99));
+                long[] used = targets.get(t).cpu().since(cpuAtStart[t]);
+                System.out.printf("CPU%s per iteration (health Check + Reserve + Settle): service %.1f us, its"
+                        + " PostgreSQL backends %.1f us%n", name, used[0] / (double) calls, used[1] / (double) calls);
+            }
             System.out.printf("BASELINE Redis EVALSHA of the same reserve script from this client  p50=%.3f ms"
                     + "  p99=%.3f ms  p99.9=%.3f ms%n", pct(redisFloor, 50), pct(redisFloor, 99),
                     pct(redisFloor, 99.9));
         } finally {
-            ch.shutdownNow();
+            channels.forEach(ManagedChannel::shutdownNow);
         }
     }
 
@@ -178,7 +252,8 @@ public final class CostBench {
      * The service drains the backlog from its start: the sustained ingest rate is taken between 10 % and 90 % of
      * the rows (startup and the last partial batches left out), from a count polled every 20 ms.
      */
-    static void drainBench(String run, int events, long readyNanos) throws Exception {
+    static void drainBench(String run, int events, long readyNanos, Cpu cpu) throws Exception {
+        long[] cpuAtStart = cpu.snapshot();
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         long t10 = 0;
         long t90 = 0;
@@ -202,14 +277,17 @@ public final class CostBench {
             t90 = done;
             c90 = rows;
         }
+        long[] used = cpu.since(cpuAtStart);
         System.out.printf("INGEST (backlog drain) %d events: sustained %.0f events/s (rows %d..%d); rows %d;"
-                + " ready->all rows %.0f events/s%n", events, (c90 - c10) / ((t90 - t10) / 1e9), c10, c90, rows,
-                events / ((done - readyNanos) / 1e9));
+                + " ready->all rows %.0f events/s; CPU per event after ready: service %.1f us, its PostgreSQL"
+                + " backends %.1f us%n", events, (c90 - c10) / ((t90 - t10) / 1e9), c10, c90, rows,
+                events / ((done - readyNanos) / 1e9), used[0] / (double) events, used[1] / (double) events);
     }
 
     /** Events published while the service consumes them: end to end, bounded by the publisher's rate. */
-    static void ingestBench(String run, int events) throws Exception {
+    static void ingestBench(String run, int events, Cpu cpu) throws Exception {
         long before = count(run);
+        long[] cpuAtStart = cpu.snapshot();
         long t0 = System.nanoTime();
         long took = publish(run, events);
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
@@ -218,9 +296,11 @@ public final class CostBench {
             Thread.sleep(20);
         }
         long done = System.nanoTime();
+        long[] used = cpu.since(cpuAtStart);
         System.out.printf("INGEST (live) %d events: %.0f events/s end to end (publish -> ledger row); baseline"
-                + " publish with confirms alone %.0f events/s; rows %d%n", events, events / ((done - t0) / 1e9),
-                events / (took / 1e9), rows);
+                + " publish with confirms alone %.0f events/s; rows %d; CPU per event: service %.1f us, its"
+                + " PostgreSQL backends %.1f us%n", events, events / ((done - t0) / 1e9), events / (took / 1e9), rows,
+                used[0] / (double) events, used[1] / (double) events);
     }
 
     private static long count(String run) throws Exception {
@@ -359,6 +439,66 @@ public final class CostBench {
         @Override
         public void close() throws IOException {
             socket.close();
+        }
+    }
+
+    /**
+     * CPU time (user + system, from /proc) of the service process and of the PostgreSQL backends serving its
+     * database (the bench's own JDBC polls excluded). Backends that exit between two snapshots are not counted.
+     */
+    static final class Cpu {
+        private static final long MICROS_PER_TICK = 10_000; // CLK_TCK = 100 on Linux
+        private final long pid;
+        private final String database;
+
+        Cpu(long pid, String database) {
+            this.pid = pid;
+            this.database = database;
+        }
+
+        /** @return {service ticks, then pid and ticks of each backend} */
+        long[] snapshot() throws Exception {
+            List<Long> out = new ArrayList<>();
+            out.add(ticks(pid));
+            try (var c = DriverManager.getConnection(RealServers.jdbcUrl(database), RealServers.PG_USER,
+                    RealServers.PG_PASSWORD); var st = c.prepareStatement("select pid from pg_stat_activity where"
+                            + " datname = ? and application_name <> 'PostgreSQL JDBC Driver'")) {
+                st.setString(1, database);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        long backend = rs.getLong(1);
+                        out.add(backend);
+                        out.add(ticks(backend));
+                    }
+                }
+            }
+            return out.stream().mapToLong(Long::longValue).toArray();
+        }
+
+        /** @return {service micros, PostgreSQL backend micros} used since {@code start} */
+        long[] since(long[] start) throws Exception {
+            long[] now = snapshot();
+            long pg = 0;
+            for (int i = 1; i + 1 < now.length; i += 2) {
+                long before = 0;
+                for (int j = 1; j + 1 < start.length; j += 2) {
+                    if (start[j] == now[i]) {
+                        before = start[j + 1];
+                    }
+                }
+                pg += now[i + 1] - before;
+            }
+            return new long[] {(now[0] - start[0]) * MICROS_PER_TICK, pg * MICROS_PER_TICK};
+        }
+
+        private static long ticks(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+            } catch (IOException gone) {
+                return 0;
+            }
         }
     }
 

@@ -274,6 +274,40 @@ class RouterIntegrationTest {
         assertTrue(e.getStatus().getDescription().contains("revoked"), e.getStatus().getDescription());
     }
 
+    @Test
+    void theCallersDeadlineBoundsTheRequestAndItsErrorNamesTheAttempt() throws Exception {
+        configureUpstream(new JsonObject().put("latency_ms", 3000));
+        try {
+            String question = "Too slow " + UUID.randomUUID();
+            long start = System.nanoTime();
+            HttpResponse<String> r = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(suite.router.url("/v1/chat/completions")))
+                    .header("authorization", "Bearer " + Suite.API_KEY).header("content-type", "application/json")
+                    .header("x-llmops-timeout-ms", "500")
+                    .POST(HttpRequest.BodyPublishers.ofString(userChat(question).encode())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(504, r.statusCode(), r.body());
+            String message = new JsonObject(r.body()).getJsonObject("error").getString("message");
+            assertTrue(message.startsWith("route 'local-echo': the request's deadline passed")
+                    && message.contains("after 1 attempt: [1] openai local-echo @ "), message);
+            assertTrue(tookMs < 2500, "ended near the 500 ms deadline, not after the upstream's 3 s: " + tookMs + " ms");
+        } finally {
+            configureUpstream(new JsonObject().put("latency_ms", 0));
+        }
+        HttpResponse<String> bad = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(suite.router.url("/v1/chat/completions")))
+                .header("authorization", "Bearer " + Suite.API_KEY).header("x-llmops-timeout-ms", "soon")
+                .POST(HttpRequest.BodyPublishers.ofString(userChat("hi").encode())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("x-llmops-timeout-ms"), bad.body());
+    }
+
+    static void configureUpstream(JsonObject change) throws Exception {
+        HttpResponse<String> r = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(suite.upstream.url("/_upstream/config")))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(change.encode()))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
     static double declinedStores(String reason) {
         try {
             HttpResponse<String> r = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(suite.cache.url("/q/metrics")))

@@ -8,7 +8,6 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Moves dead-lettered usage events back onto the usage exchange (after the cause was fixed, e.g. a price added
@@ -17,22 +16,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class DeadLetterReplayer {
-    static final String EXCHANGE = "llmops.usage";
-    static final String ROUTING_KEY = "usage.v1";
-    static final String DLQ = "llmops.cost.usage-events.dlq";
+    static final String EXCHANGE = UsageEventConsumer.EXCHANGE;
+    static final String ROUTING_KEY = UsageEventConsumer.ROUTING_KEY;
+    static final String DLQ = UsageEventConsumer.DLQ;
 
-    private final ConnectionFactory factory = new ConnectionFactory();
+    private final ConnectionFactory factory;
 
-    public DeadLetterReplayer(@ConfigProperty(name = "rabbitmq-host") String host,
-            @ConfigProperty(name = "rabbitmq-port") int port,
-            @ConfigProperty(name = "rabbitmq-username") String user,
-            @ConfigProperty(name = "rabbitmq-password") String password,
-            @ConfigProperty(name = "rabbitmq-virtual-host") String vhost) {
-        factory.setHost(host);
-        factory.setPort(port);
-        factory.setUsername(user);
-        factory.setPassword(password);
-        factory.setVirtualHost(vhost);
+    public DeadLetterReplayer(RabbitConnections rabbit) {
+        this.factory = rabbit.factory();
     }
 
     /** Blocking work on a worker thread. @return how many messages were moved */

@@ -28,7 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import llmops.events.v1.UsageEvent;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Usage events from RabbitMQ into the ledger, in batches, on the RabbitMQ Java client directly (the reactive
@@ -57,7 +56,7 @@ public class UsageEventConsumer {
     private static final long RECONNECT_MS = 2000;
 
     private final LedgerService ledger;
-    private final ConnectionFactory factory = new ConnectionFactory();
+    private final ConnectionFactory factory;
     private final int batchSize;
     private final int prefetch;
     private final long lingerMicros;
@@ -83,10 +82,7 @@ public class UsageEventConsumer {
     private volatile boolean stopped;
 
     public UsageEventConsumer(LedgerService ledger, CostConfig config, MeterRegistry registry,
-            @ConfigProperty(name = "rabbitmq-host") String host, @ConfigProperty(name = "rabbitmq-port") int port,
-            @ConfigProperty(name = "rabbitmq-username") String user,
-            @ConfigProperty(name = "rabbitmq-password") String password,
-            @ConfigProperty(name = "rabbitmq-virtual-host") String vhost) {
+            RabbitConnections rabbit) {
         this.ledger = ledger;
         this.batchSize = Math.max(1, config.ledger().batchSize());
         this.prefetch = config.ledger().prefetch().orElse(2 * batchSize);
@@ -94,11 +90,7 @@ public class UsageEventConsumer {
         this.inserted = registry.counter("llmops.cost.ledger.events", "result", "inserted");
         this.duplicate = registry.counter("llmops.cost.ledger.events", "result", "duplicate");
         this.rejected = registry.counter("llmops.cost.ledger.events", "result", "rejected");
-        factory.setHost(host);
-        factory.setPort(port);
-        factory.setUsername(user);
-        factory.setPassword(password);
-        factory.setVirtualHost(vhost);
+        this.factory = rabbit.factory();
         factory.setAutomaticRecoveryEnabled(true);
         factory.setTopologyRecoveryEnabled(true);
         factory.setNetworkRecoveryInterval(RECONNECT_MS);

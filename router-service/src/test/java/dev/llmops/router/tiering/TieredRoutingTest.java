@@ -54,6 +54,8 @@ class TieredRoutingTest {
                 + "order service that must never lose an order. Cover consistency, failover and testing, then list "
                 + "the failure modes and prove the idempotency scheme is correct step by step.")));
         assertEquals("d-small", tiering.route("other-tenant", ask("hello!")));
+        // the tier travels with the route (the usage event reports it)
+        assertEquals(new TieredRouting.Choice(Tier.CHEAP, "small"), tiering.choose("acme", ask("What is the capital of Portugal?")));
     }
 
     @Test

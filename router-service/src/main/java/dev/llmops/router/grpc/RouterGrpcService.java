@@ -26,9 +26,9 @@ public class RouterGrpcService extends MutinyRouterServiceGrpc.RouterServiceImpl
 
     @Override
     public Uni<ChatResponse> chat(ChatRequest request) {
-        long deadline = callerDeadlineMillis();
+        Deadline deadline = Context.current().getDeadline(); // read on the call's context, counted when opened
         return routing.authenticate(AuthorizationInterceptor.AUTHORIZATION.get())
-                .map(principal -> routing.open(principal, request, false, deadline))
+                .map(principal -> routing.open(principal, request, false, remainingMillis(deadline)))
                 .onItem().transformToUni(routing::chat);
     }
 
@@ -38,15 +38,14 @@ public class RouterGrpcService extends MutinyRouterServiceGrpc.RouterServiceImpl
             return Multi.createFrom().failure(Status.INVALID_ARGUMENT
                     .withDescription("'chat' is required: the ChatRequest to stream").asRuntimeException());
         }
-        long deadline = callerDeadlineMillis();
+        Deadline deadline = Context.current().getDeadline();
         return routing.authenticate(AuthorizationInterceptor.AUTHORIZATION.get())
-                .map(principal -> routing.open(principal, request.getChat(), true, deadline))
+                .map(principal -> routing.open(principal, request.getChat(), true, remainingMillis(deadline)))
                 .onItem().transformToMulti(routing::chatStream);
     }
 
-    /** What is left of the caller's gRPC deadline, read on the call's own context; -1 when it set none. */
-    private static long callerDeadlineMillis() {
-        Deadline d = Context.current().getDeadline();
+    /** What is left of the caller's gRPC deadline; -1 when it set none. */
+    private static long remainingMillis(Deadline d) {
         return d == null ? -1 : Math.max(0, d.timeRemaining(TimeUnit.MILLISECONDS));
     }
 }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmops.testsupport.IsolatedServersResource;
@@ -73,10 +74,25 @@ class HealthAndMetricsTest {
     }
 
     @Test
+    void aStoreAfterAMissedLookupReusesTheLookupsEmbedding() {
+        String tenant = "memo-" + UUID.randomUUID().toString().substring(0, 8);
+        llmops.cache.v1.SemanticOptions on = llmops.cache.v1.SemanticOptions.newBuilder().setEnabled(true).build();
+        var q = query(tenant, "Which screwdriver opens the battery cover of a " + tenant + " smoke alarm?");
+        double embeds = unlabelled("llmops_cache_semantic_embed_seconds_count");
+        double reused = unlabelled("llmops_cache_semantic_embed_reused_total");
+        assertFalse(cache.lookup(LookupRequest.newBuilder().setQuery(q).setSemantic(on).build()).getHit());
+        assertTrue(cache.store(StoreRequest.newBuilder().setQuery(q).setSemantic(on)
+                .setAnswer(CachedAnswer.newBuilder().setContent("A small Phillips.")).build()).getStored());
+        assertEquals(embeds + 1, unlabelled("llmops_cache_semantic_embed_seconds_count"), "embedded once");
+        assertEquals(reused + 1, unlabelled("llmops_cache_semantic_embed_reused_total"), "reused by the Store");
+    }
+
+    @Test
     void semanticMetersMove() {
         String tenant = "metrics-" + UUID.randomUUID().toString().substring(0, 8);
         llmops.cache.v1.SemanticOptions on = llmops.cache.v1.SemanticOptions.newBuilder().setEnabled(true).build();
-        double embeds = unlabelled("llmops_cache_semantic_embed_seconds_count");
+        double embeds = unlabelled("llmops_cache_semantic_embed_seconds_count")
+                + unlabelled("llmops_cache_semantic_embed_reused_total"); // another test may have embedded a text
         double nearest = unlabelled("llmops_cache_semantic_nearest_similarity_count");
         double saved = metric("llmops_cache_cost_avoided_nanos_usd_total", "tier=\"semantic\"");
         cache.store(StoreRequest.newBuilder().setQuery(query(tenant, "How do I renew my passport?"))
@@ -84,7 +100,8 @@ class HealthAndMetricsTest {
                 .build());
         assertTrue(cache.lookup(LookupRequest.newBuilder().setQuery(query(tenant, "How can I renew my passport?"))
                 .setSemantic(on).build()).getHit());
-        assertEquals(embeds + 2, unlabelled("llmops_cache_semantic_embed_seconds_count"));
+        assertEquals(embeds + 2, unlabelled("llmops_cache_semantic_embed_seconds_count")
+                + unlabelled("llmops_cache_semantic_embed_reused_total"));
         assertEquals(nearest + 1, unlabelled("llmops_cache_semantic_nearest_similarity_count"));
         assertEquals(saved + 777, metric("llmops_cache_cost_avoided_nanos_usd_total", "tier=\"semantic\""));
         assertTrue(unlabelled("llmops_cache_semantic_rebuilds_total") >= 1, "the start-up rebuild is counted");

@@ -49,6 +49,13 @@ public interface SemanticConfig {
     @WithDefault("256")
     int embedQueue();
 
+    /**
+     * Embeddings of the latest texts kept in memory (each about 1.5 KB + the text): a Store after a missed Lookup
+     * of the same question, as the router sends them, reuses the Lookup's embedding. 0 turns it off.
+     */
+    @WithDefault("1024")
+    int embedMemo();
+
     /** Longest text embedded (characters); the model reads 256 tokens anyway. */
     @WithDefault("2000")
     int maxTextChars();

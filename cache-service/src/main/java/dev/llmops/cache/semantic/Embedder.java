@@ -5,6 +5,8 @@ import dev.llmops.cache.config.SemanticConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -24,13 +26,22 @@ public class Embedder {
     private final AllMiniLmL6V2QuantizedEmbeddingModel model;
     private final ThreadPoolExecutor pool;
     private final int maxChars;
+    /** The latest texts embedded (the router embeds a question on Lookup, then again on Store after a miss). */
+    private final Map<String, float[]> recent;
+    private final int recentMax;
 
     @jakarta.inject.Inject
     public Embedder(SemanticConfig config) {
-        this(Math.max(1, config.embedThreads()), Math.max(1, config.embedQueue()), config.maxTextChars());
+        this(Math.max(1, config.embedThreads()), Math.max(1, config.embedQueue()), config.maxTextChars(),
+                Math.max(0, config.embedMemo()));
     }
 
+    /** Without remembering recent texts (benchmarks, harnesses). */
     public Embedder(int threads, int queue, int maxChars) {
+        this(threads, queue, maxChars, 0);
+    }
+
+    public Embedder(int threads, int queue, int maxChars, int remember) {
         // The model is loaded once (about 1 s); its own session is thread-safe.
         this.model = new AllMiniLmL6V2QuantizedEmbeddingModel();
         AtomicInteger n = new AtomicInteger();
@@ -41,6 +52,27 @@ public class Embedder {
                     return t;
                 }, new ThreadPoolExecutor.AbortPolicy());
         this.maxChars = maxChars;
+        this.recentMax = remember;
+        this.recent = new LinkedHashMap<>(16, 0.75f, true) { // access order: least recently used first
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
+                return size() > recentMax;
+            }
+        };
+    }
+
+    /**
+     * The embedding of this text if it was computed lately (the same text always gives the same vector), else
+     * null. Callers must not modify the array.
+     */
+    public float[] recent(String text) {
+        if (recentMax == 0) {
+            return null;
+        }
+        String t = truncated(text);
+        synchronized (recent) {
+            return recent.get(t);
+        }
     }
 
     /** The unit-length embedding of the text; fails with {@link Overloaded} when the queue is full. */
@@ -49,7 +81,9 @@ public class Embedder {
             try {
                 pool.execute(() -> {
                     try {
-                        em.complete(embedNow(text));
+                        float[] v = embedNow(text);
+                        remember(text, v);
+                        em.complete(v);
                     } catch (RuntimeException e) {
                         em.fail(e);
                     }
@@ -62,8 +96,20 @@ public class Embedder {
 
     /** On the calling thread (benchmarks, harnesses). */
     public float[] embedNow(String text) {
-        String t = text.length() > maxChars ? text.substring(0, maxChars) : text;
-        return model.embed(t).content().vector();
+        return model.embed(truncated(text)).content().vector();
+    }
+
+    private String truncated(String text) {
+        return text.length() > maxChars ? text.substring(0, maxChars) : text;
+    }
+
+    private void remember(String text, float[] v) {
+        if (recentMax > 0) {
+            String t = truncated(text);
+            synchronized (recent) {
+                recent.put(t, v);
+            }
+        }
     }
 
     @PreDestroy

@@ -165,6 +165,11 @@ public class SemanticCacheService implements CacheTier {
 
     /** The embedding, or null when the embedding pool is saturated (the tier is skipped, not failed). */
     private Uni<float[]> embed(String text) {
+        float[] known = embedder.recent(text);
+        if (known != null) { // computed moments ago, typically by the Lookup that missed before this Store
+            metrics.embedReused.increment();
+            return Uni.createFrom().item(known);
+        }
         long start = System.nanoTime();
         return embedder.embed(text)
                 .invoke(v -> metrics.embed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))

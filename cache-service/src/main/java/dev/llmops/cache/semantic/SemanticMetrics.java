@@ -29,6 +29,7 @@ public class SemanticMetrics {
     final DistributionSummary nearest;
     final Timer embed;
     final Counter overloaded;
+    final Counter embedReused;
     final Counter rebuilds;
     final Counter failures;
     private final float[] queryCentroid = new float[Embedder.DIMENSIONS];
@@ -43,6 +44,9 @@ public class SemanticMetrics {
         embed = Timer.builder("llmops.cache.semantic.embed").description("Time to embed one text")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
                 .maximumExpectedValue(Duration.ofSeconds(1)).register(registry);
+        embedReused = Counter.builder("llmops.cache.semantic.embed.reused")
+                .description("Texts not embedded again because their embedding was computed lately")
+                .register(registry);
         overloaded = Counter.builder("llmops.cache.semantic.overloaded")
                 .description("Lookups and stores that skipped the semantic tier because the embedding queue was full")
                 .register(registry);

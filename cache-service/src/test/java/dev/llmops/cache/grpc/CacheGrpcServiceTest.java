@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llmops.cache.RunKeys;
 import dev.llmops.cache.config.CacheConfig;
 import dev.llmops.cache.config.SemanticConfig;
 import dev.llmops.cache.repository.EntryMetaRepository;
@@ -83,10 +84,7 @@ class CacheGrpcServiceTest {
 
     @AfterAll
     void removeThisRunsKeys() {
-        // The shared Redis keeps nothing of this run: its prefix is unique, so only our keys match.
-        for (String key : redis.key().keys(prefix + "*")) {
-            redis.key().del(key);
-        }
+        RunKeys.deleteAll(redis, prefix);
     }
 
     private static String tenant() {

@@ -3,6 +3,7 @@ package dev.llmops.cache.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llmops.cache.RunKeys;
 import dev.llmops.testsupport.IsolatedServersResource;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,8 +15,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,12 +57,7 @@ class ConcurrentCallsTest {
 
     @AfterAll
     void removeThisRunsKeys() {
-        List<String> keys = new ArrayList<>();
-        redis.key().scan(new io.quarkus.redis.datasource.keys.KeyScanArgs().match(prefix + "*").count(1000))
-                .toIterable().forEach(keys::add);
-        for (int i = 0; i < keys.size(); i += 500) {
-            redis.key().del(keys.subList(i, Math.min(keys.size(), i + 500)).toArray(String[]::new));
-        }
+        RunKeys.deleteAll(redis, prefix);
     }
 
     private static CacheQuery query(String tenant, String question) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llmops.cache.RunKeys;
 import dev.llmops.testsupport.IsolatedServersResource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -53,12 +54,7 @@ class SemanticCacheTest {
 
     @AfterAll
     void removeThisRunsKeys() {
-        List<String> keys = new ArrayList<>();
-        redis.key().scan(new io.quarkus.redis.datasource.keys.KeyScanArgs().match(prefix + "*").count(1000))
-                .toIterable().forEach(keys::add);
-        if (!keys.isEmpty()) {
-            redis.key().del(keys.toArray(String[]::new));
-        }
+        RunKeys.deleteAll(redis, prefix);
     }
 
     static String tenant() {

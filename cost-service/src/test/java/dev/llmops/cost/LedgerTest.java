@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -192,6 +193,41 @@ class LedgerTest {
         assertArrayEquals(invalid.toByteArray(), awaitDead().getBody());
         assertEquals(rejectedBefore + 2, metric("rejected"));
         assertEquals("0", rows("select count(*) from usage_ledger where tenant_id = 'tenant-dlq'").get(0).get(0));
+    }
+
+    /**
+     * A batch the database refuses is nacked with requeue (never dead-lettered) and redelivered until the database
+     * takes it; then it is in the ledger once. The refusal is a real one: a CHECK constraint on this run's table.
+     */
+    @Test
+    void aDatabaseFailureRequeuesTheBatchUntilItCanBeWritten() throws Exception {
+        execute("ALTER TABLE usage_ledger ADD CONSTRAINT test_refuse CHECK (tenant_id <> 'tenant-dbfail')");
+        try {
+            UsageEvent a = event("tenant-dbfail", "k1", "gpt-4o-mini", "gpt-4o-mini", 10, 2, 77,
+                    Outcome.OUTCOME_SERVED, 1_700_000_000_000L);
+            UsageEvent b = event("tenant-dbfail", "k2", "gpt-4o-mini", "gpt-4o-mini", 10, 2, 88,
+                    Outcome.OUTCOME_SERVED, 1_700_000_000_000L);
+            publish(a.getRequestId(), a.toByteArray());
+            publish(b.getRequestId(), b.toByteArray());
+            Thread.sleep(2500); // the batch failed, waited 1 s, was requeued and failed again at least once
+            assertEquals(0, count(a.getRequestId()) + count(b.getRequestId()));
+            assertNull(channel.basicGet(DLQ, true), "a database failure never dead-letters");
+            execute("ALTER TABLE usage_ledger DROP CONSTRAINT test_refuse");
+            await("both rows after the database took them", () -> count(a.getRequestId()) == 1
+                    && count(b.getRequestId()) == 1);
+            Thread.sleep(500);
+            assertEquals(1, count(a.getRequestId()));
+            assertEquals(1, count(b.getRequestId()));
+            assertNull(channel.basicGet(DLQ, true));
+        } finally {
+            execute("ALTER TABLE usage_ledger DROP CONSTRAINT IF EXISTS test_refuse");
+        }
+    }
+
+    private void execute(String sql) throws Exception {
+        try (var c = DriverManager.getConnection(jdbcUrl, "llmops", "llmops"); var s = c.createStatement()) {
+            s.execute(sql);
+        }
     }
 
     private GetResponse awaitDead() throws Exception {

@@ -285,6 +285,56 @@ class GrpcCheckTest {
         assertTrue(r.getContent().contains("200000"));
     }
 
+    /**
+     * Invalid UTF-8 in a proto3 string never reaches our code (gRPC's parser refuses it); what matters is that the
+     * caller gets an error status at once, not a hang, and the service keeps answering.
+     */
+    @Test
+    void invalidUtf8IsAnErrorStatusAndTheServiceKeepsAnswering() throws Exception {
+        byte[] valid = input(user("caf\u00e9")).toByteArray();
+        byte[] bad = valid.clone();
+        for (int i = 0; i + 1 < bad.length; i++) {
+            if ((bad[i] & 0xff) == 0xc3 && (bad[i + 1] & 0xff) == 0xa9) {
+                bad[i + 1] = 0x28; // C3 28: a lead byte without its continuation byte
+            }
+        }
+        int port = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.http.test-port", Integer.class);
+        io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forAddress("localhost", port)
+                .usePlaintext().build();
+        try {
+            io.grpc.MethodDescriptor.Marshaller<byte[]> raw = new io.grpc.MethodDescriptor.Marshaller<>() {
+                @Override
+                public java.io.InputStream stream(byte[] value) {
+                    return new java.io.ByteArrayInputStream(value);
+                }
+
+                @Override
+                public byte[] parse(java.io.InputStream stream) {
+                    try {
+                        return stream.readAllBytes();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            };
+            io.grpc.MethodDescriptor<byte[], byte[]> method = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+                    .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+                    .setFullMethodName("llmops.guardrail.v1.GuardrailService/CheckInput")
+                    .setRequestMarshaller(raw).setResponseMarshaller(raw).build();
+            byte[] ok = io.grpc.stub.ClientCalls.blockingUnaryCall(channel, method,
+                    io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS), valid);
+            assertEquals(Action.ACTION_ALLOW, CheckInputResponse.parseFrom(ok).getAction());
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> io.grpc.stub.ClientCalls.blockingUnaryCall(channel, method, io.grpc.CallOptions.DEFAULT
+                            .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS), bad));
+            assertTrue(e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED, e.getStatus().toString());
+        } finally {
+            channel.shutdownNow();
+        }
+        assertEquals(Action.ACTION_ALLOW, guardrail.checkInput(input(user("still here"))).getAction());
+    }
+
     static CheckInputRequest input(ChatMessage... messages) {
         return CheckInputRequest.newBuilder().setRequestId("r-" + System.nanoTime()).addAllMessages(List.of(messages))
                 .build();

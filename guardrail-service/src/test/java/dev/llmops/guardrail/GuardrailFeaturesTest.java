@@ -9,6 +9,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
+import dev.llmops.guardrail.messaging.AuditPublisher;
 import dev.llmops.guardrail.messaging.AuditTopology;
 import dev.llmops.testsupport.IsolatedServersResource;
 import io.grpc.Status;
@@ -38,6 +39,7 @@ import llmops.guardrail.v1.GetFairnessReportRequest;
 import llmops.guardrail.v1.GetFairnessReportResponse;
 import llmops.guardrail.v1.GetPolicyRequest;
 import llmops.guardrail.v1.GuardrailAdminServiceGrpc.GuardrailAdminServiceBlockingStub;
+import llmops.guardrail.v1.GuardrailAuditBatch;
 import llmops.guardrail.v1.GuardrailAuditEvent;
 import llmops.guardrail.v1.GuardrailServiceGrpc.GuardrailServiceBlockingStub;
 import llmops.guardrail.v1.ListReviewsRequest;
@@ -235,12 +237,16 @@ class GuardrailFeaturesTest {
                     Thread.sleep(100);
                     continue;
                 }
-                GuardrailAuditEvent e = GuardrailAuditEvent.parseFrom(r.getBody());
-                if (e.getRequestId().equals(requestId)) {
-                    found = e;
-                    raw = r.getBody();
-                    assertEquals("application/x-protobuf", r.getProps().getContentType());
-                    assertEquals(2, r.getProps().getDeliveryMode());
+                assertEquals(AuditPublisher.MESSAGE_TYPE, r.getProps().getType());
+                GuardrailAuditBatch batch = GuardrailAuditBatch.parseFrom(r.getBody());
+                assertEquals(batch.getBatchId(), r.getProps().getMessageId());
+                for (GuardrailAuditEvent e : batch.getEventsList()) {
+                    if (e.getRequestId().equals(requestId)) {
+                        found = e;
+                        raw = r.getBody();
+                        assertEquals("application/x-protobuf", r.getProps().getContentType());
+                        assertEquals(2, r.getProps().getDeliveryMode());
+                    }
                 }
             }
         }
@@ -268,5 +274,42 @@ class GuardrailFeaturesTest {
         assertEquals(1.0, report.getCohorts(0).getBlockRate());
         assertEquals(0.0, report.getCohorts(1).getBlockRate());
         assertEquals(1, report.getCohorts(1).getChecks());
+    }
+
+    @Test
+    void manyVerdictsShareFewBrokerMessagesAndNoneIsLost() throws Exception {
+        String t = unique("t-batch");
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost("127.0.0.1");
+        factory.setVirtualHost(vhost);
+        try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel()) {
+            // A private copy of everything published from now on: the shared queue is read by another test.
+            String queue = channel.queueDeclare().getQueue();
+            channel.queueBind(queue, AuditTopology.EXCHANGE, AuditTopology.ROUTING_KEY);
+            int checks = 300;
+            for (int i = 0; i < checks; i++) {
+                guardrail.checkInput(CheckInputRequest.newBuilder().setRequestId("r-" + i).setCaller(tenant(t))
+                        .addMessages(user(i % 2 == 0 ? "hello " + i : "mail ann" + i + "@example.com")).build());
+            }
+            java.util.Set<String> requests = new java.util.HashSet<>();
+            int messages = 0;
+            for (int i = 0; i < 400 && requests.size() < checks; i++) {
+                GetResponse r = channel.basicGet(queue, true);
+                if (r == null) {
+                    Thread.sleep(100);
+                    continue;
+                }
+                boolean ours = false;
+                for (GuardrailAuditEvent e : GuardrailAuditBatch.parseFrom(r.getBody()).getEventsList()) {
+                    if (e.getTenantId().equals(t)) {
+                        requests.add(e.getRequestId());
+                        ours = true;
+                    }
+                }
+                messages += ours ? 1 : 0;
+            }
+            assertEquals(checks, requests.size(), "every verdict has its audit event");
+            assertTrue(messages < checks / 2, messages + " broker messages for " + checks + " verdicts");
+        }
     }
 }

@@ -174,31 +174,28 @@ public final class NaiveBayes {
 
     /** The id of each word of {@link #tokens}' word list, -1 for a word the model does not know. */
     private int[] wordIdsOf(String text) {
-        int[] ids = new int[16];
-        int count = 0;
-        int n = text.length();
-        int i = 0;
-        while (i < n && count < MAX_TOKENS) {
-            while (i < n && !Character.isLetterOrDigit(text.charAt(i))) {
-                i++;
-            }
-            int s = i;
-            while (i < n && (Character.isLetterOrDigit(text.charAt(i)) || text.charAt(i) == '\'')) {
-                i++;
-            }
-            if (i > s) {
-                if (count == ids.length) {
-                    ids = java.util.Arrays.copyOf(ids, count * 2);
-                }
-                Integer id = wordIds.get(text.substring(s, i).toLowerCase(java.util.Locale.ROOT));
-                ids[count++] = id == null ? -1 : id;
-            }
+        List<String> words = words(text);
+        int[] ids = new int[words.size()];
+        for (int k = 0; k < ids.length; k++) {
+            Integer id = wordIds.get(words.get(k));
+            ids[k] = id == null ? -1 : id;
         }
-        return java.util.Arrays.copyOf(ids, count);
+        return ids;
     }
 
     /** Words of letters/digits/apostrophes, plus each adjacent pair joined by '_'. */
     static List<String> tokens(String text) {
+        List<String> words = words(text);
+        List<String> out = new ArrayList<>(words.size() * 2);
+        out.addAll(words);
+        for (int k = 1; k < words.size(); k++) {
+            out.add(words.get(k - 1) + '_' + words.get(k));
+        }
+        return out;
+    }
+
+    /** The first {@link #MAX_TOKENS} words of letters/digits/apostrophes, lower-cased. */
+    private static List<String> words(String text) {
         List<String> words = new ArrayList<>();
         int n = text.length();
         int i = 0;
@@ -214,12 +211,7 @@ public final class NaiveBayes {
                 words.add(text.substring(s, i).toLowerCase(java.util.Locale.ROOT));
             }
         }
-        List<String> out = new ArrayList<>(words.size() * 2);
-        out.addAll(words);
-        for (int k = 1; k < words.size(); k++) {
-            out.add(words.get(k - 1) + '_' + words.get(k));
-        }
-        return out;
+        return words;
     }
 
     public int vocabularySize() {

@@ -90,6 +90,13 @@ public interface GuardrailConfig {
         /** Sentences scoring below this are UNGROUNDED. */
         @WithDefault("0.5")
         double threshold();
+
+        /**
+         * Combine lexical evidence with all-MiniLM-L6-v2 sentence embeddings (loaded at start, about 1 s and 100 MB;
+         * checks with context documents then run on a worker thread). false = lexical only.
+         */
+        @WithDefault("true")
+        boolean embeddings();
     }
 
     interface Vault {
@@ -108,5 +115,17 @@ public interface GuardrailConfig {
         /** Publish one audit event per verdict to RabbitMQ. */
         @WithDefault("true")
         boolean enabled();
+
+        /** Most events in one broker message (a GuardrailAuditBatch); a full batch is sent at once. */
+        @WithDefault("256")
+        int batchSize();
+
+        /** Longest an event waits for its batch to fill before it is sent anyway. */
+        @WithDefault("100ms")
+        Duration flushInterval();
+
+        /** Events held while the broker is away or slow; beyond that new events are dropped and counted. */
+        @WithDefault("100000")
+        int maxBufferedEvents();
     }
 }

@@ -53,6 +53,11 @@ public class AuditTopology {
         return declared;
     }
 
+    /** Broker connection settings, shared with {@link AuditPublisher}. */
+    RabbitMQOptions options() {
+        return new RabbitMQOptions(options);
+    }
+
     private void declareWithRetry(int attempt) {
         if (stopped) {
             return;

@@ -73,12 +73,9 @@ public final class BlockedPhraseScanner implements Scanner {
         if (pattern == null || !containsAnyFirstWord(text)) {
             return List.of();
         }
-        List<Detection> out = null;
         int n = text.length();
-        int windowStart = -1;
-        int windowEnd = -1;
+        List<int[]> spans = new ArrayList<>();
         for (int at = nextFirstWord(text, 0); at >= 0; at = nextFirstWord(text, at + 1)) {
-            int ws = Math.max(0, at - 1);
             int we = at;
             for (int nonSpace = 0; we < n && nonSpace <= maxPhraseChars; we++) {
                 char c = text.charAt(we);
@@ -86,23 +83,16 @@ public final class BlockedPhraseScanner implements Scanner {
                     nonSpace++;
                 }
             }
-            we = Math.min(n, we + 1);
-            if (windowEnd >= ws) {
-                windowEnd = Math.max(windowEnd, we);
-            } else {
-                out = find(text, windowStart, windowEnd, out);
-                windowStart = ws;
-                windowEnd = we;
-            }
+            spans.add(new int[] {Math.max(0, at - 1), Math.min(n, we + 1)});
         }
-        out = find(text, windowStart, windowEnd, out);
+        List<Detection> out = null;
+        for (int[] w : Windows.merge(spans)) {
+            out = find(text, w[0], w[1], out);
+        }
         return out == null ? List.of() : out;
     }
 
     private List<Detection> find(String text, int start, int end, List<Detection> out) {
-        if (start < 0) {
-            return out;
-        }
         Matcher m = pattern.matcher(start == 0 && end == text.length() ? text : text.subSequence(start, end));
         while (m.find()) {
             if (out == null) {

@@ -15,13 +15,21 @@ import java.util.List;
 public final class SecretScanner implements Scanner {
     public static final String NAME = "secret";
 
-    /** Gate literal (case-sensitive, "" = always), finding type, score, pattern. */
-    private record Format(String gate, String type, double score, Pattern pattern) {
+    /** Gate literals separated by '|' (case-sensitive, one must occur; "" = always), finding type, score, pattern. */
+    private record Format(String[] gates, String type, double score, Pattern pattern) {
+        boolean gated(String text) {
+            for (String g : gates) {
+                if (text.contains(g)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private static final List<Format> FORMATS = List.of(
             // Cloud
-            f("A", FindingTypes.API_KEY, 0.95, "\\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\\b"), // AWS access key id
+            f("AKIA|ASIA|ABIA|ACCA", FindingTypes.API_KEY, 0.95, "\\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\\b"), // AWS
             f("AIza", FindingTypes.API_KEY, 0.95, "\\bAIza[0-9A-Za-z_\\-]{35}\\b"), // Google API key
             f("AccountKey=", FindingTypes.API_KEY, 0.95, "AccountKey=[A-Za-z0-9+/]{86}==?"), // Azure storage
             f("SharedAccessSignature", FindingTypes.API_KEY, 0.9, "SharedAccessSignature=[^;\\s]{20,}"),
@@ -66,7 +74,7 @@ public final class SecretScanner implements Scanner {
         "bearer", "auth", "api", "signature", "private"};
 
     private static Format f(String gate, String type, double score, String regex) {
-        return new Format(gate, type, score, Pattern.compile(regex));
+        return new Format(gate.isEmpty() ? new String[0] : gate.split("\\|"), type, score, Pattern.compile(regex));
     }
 
     @Override
@@ -80,7 +88,7 @@ public final class SecretScanner implements Scanner {
         boolean assignment = (text.indexOf('=') >= 0 || text.indexOf(':') >= 0)
                 && Windows.any(text.toLowerCase(java.util.Locale.ROOT), ASSIGNMENT_WORDS);
         for (Format format : FORMATS) {
-            if (format.gate().isEmpty() ? !assignment : text.indexOf(format.gate()) < 0) {
+            if (format.gates().length == 0 ? !assignment : !format.gated(text)) {
                 continue;
             }
             Matcher m = format.pattern().matcher(text);

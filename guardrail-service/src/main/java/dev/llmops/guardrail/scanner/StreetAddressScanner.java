@@ -55,6 +55,9 @@ public final class StreetAddressScanner implements Scanner {
      * RE2/J's unanchored scan of the whole window, whose cost is per char.
      */
     private static List<Detection> findUsUk(String text, List<Detection> out) {
+        if (!hasHouseNumber(text)) {
+            return out; // most texts: no window is computed (36 suffix searches) and RE2/J never runs
+        }
         for (int[] w : Windows.windows(text, SUFFIX_WORDS, 120, 120)) {
             int from = w[0];
             for (int i = w[0]; i < w[1]; i++) {
@@ -73,6 +76,29 @@ public final class StreetAddressScanner implements Scanner {
             }
         }
         return out;
+    }
+
+    /** Where US_UK can start: up to six digits, an optional letter, a space and a capital ("221B Baker"). */
+    static boolean hasHouseNumber(String text) {
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                continue;
+            }
+            int j = i;
+            while (j < n && j - i < 6 && text.charAt(j) >= '0' && text.charAt(j) <= '9') {
+                j++;
+            }
+            if (j < n && ((text.charAt(j) >= 'A' && text.charAt(j) <= 'Z') || (text.charAt(j) >= 'a'
+                    && text.charAt(j) <= 'z'))) {
+                j++;
+            }
+            if (j + 1 < n && text.charAt(j) == ' ' && text.charAt(j + 1) >= 'A' && text.charAt(j + 1) <= 'Z') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** RE2's \\b is ASCII. */

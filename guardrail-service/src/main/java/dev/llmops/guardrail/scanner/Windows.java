@@ -61,7 +61,12 @@ final class Windows {
                 spans.add(new int[] {Math.max(0, at - before), Math.min(text.length(), at + l.length() + after)});
             }
         }
-        if (spans == null) {
+        return spans == null ? List.of() : merge(spans);
+    }
+
+    /** Overlapping or touching spans {start, end} joined, sorted by start; {@code spans} is sorted in place. */
+    static List<int[]> merge(List<int[]> spans) {
+        if (spans.isEmpty()) {
             return List.of();
         }
         spans.sort((a, b) -> Integer.compare(a[0], b[0]));

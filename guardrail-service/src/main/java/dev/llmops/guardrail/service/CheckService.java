@@ -5,6 +5,7 @@ import dev.llmops.guardrail.FindingTypes;
 import dev.llmops.guardrail.PolicyAction;
 import dev.llmops.guardrail.config.GuardrailConfig;
 import dev.llmops.guardrail.output.GroundingScorer;
+import dev.llmops.guardrail.output.SentenceEmbedder;
 import dev.llmops.guardrail.scanner.ScannerRegistry;
 import dev.llmops.guardrail.service.GuardrailMetrics.Direction;
 import io.quarkus.logging.Log;
@@ -40,7 +41,8 @@ public class CheckService {
 
     public CheckService(ScannerRegistry registry, GuardrailConfig config, GuardrailMetrics metrics) {
         this.inspector = new Inspector(registry.scanners());
-        this.outputChecks = new OutputChecks(config.grounding().threshold());
+        this.outputChecks = new OutputChecks(config.grounding().threshold(), config.grounding().embeddings()
+                ? new GroundingScorer(new SentenceEmbedder(), GroundingScorer.Method.COMBINED) : new GroundingScorer());
         this.config = config;
         this.metrics = metrics;
     }

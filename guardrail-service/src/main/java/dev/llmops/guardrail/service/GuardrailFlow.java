@@ -38,6 +38,7 @@ public class GuardrailFlow {
     private final FairnessStats fairness;
     private final AuditSink audit;
     private final int offloadThreshold;
+    private final boolean groundingEmbeddings;
 
     public GuardrailFlow(CheckService checks, PolicyStore policies, PlaceholderVault vault, ReviewQueue reviews,
             FairnessStats fairness, AuditSink audit, dev.llmops.guardrail.config.GuardrailConfig config) {
@@ -48,6 +49,7 @@ public class GuardrailFlow {
         this.fairness = fairness;
         this.audit = audit;
         this.offloadThreshold = config.offloadThresholdChars();
+        this.groundingEmbeddings = config.grounding().embeddings();
     }
 
     @WithSpan("guardrail.check-input")
@@ -87,7 +89,8 @@ public class GuardrailFlow {
         for (var d : request.getContextDocumentsList()) {
             chars += d.getText().length();
         }
-        long size = chars;
+        // Embedding sentences takes milliseconds: never on the event loop.
+        long size = groundingEmbeddings && request.getContextDocumentsCount() > 0 ? Long.MAX_VALUE : chars;
         return policies.forTenant(caller.getTenantId())
                 .chain(policy -> scan(() -> checks.checkOutput(request, policy), size))
                 .chain(checked -> {

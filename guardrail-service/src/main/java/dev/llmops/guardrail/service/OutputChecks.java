@@ -21,11 +21,17 @@ public final class OutputChecks {
 
     private final JsonFormatCheck json = new JsonFormatCheck();
     private final RefusalDetector refusal = new RefusalDetector();
-    private final GroundingScorer grounding = new GroundingScorer();
+    private final GroundingScorer grounding;
     private final double defaultGroundingThreshold;
 
+    /** Lexical grounding only. */
     public OutputChecks(double defaultGroundingThreshold) {
+        this(defaultGroundingThreshold, new GroundingScorer());
+    }
+
+    public OutputChecks(double defaultGroundingThreshold, GroundingScorer grounding) {
         this.defaultGroundingThreshold = defaultGroundingThreshold;
+        this.grounding = grounding;
     }
 
     public record Result(List<Detection> detections, List<GroundingScorer.Sentence> sentences, double threshold,

@@ -4,6 +4,7 @@ import dev.llmops.guardrail.Detection;
 import dev.llmops.guardrail.PolicyAction;
 import dev.llmops.guardrail.classifier.NaiveBayes;
 import dev.llmops.guardrail.output.GroundingScorer;
+import dev.llmops.guardrail.output.SentenceEmbedder;
 import dev.llmops.guardrail.scanner.PromptInjectionScanner;
 import dev.llmops.guardrail.scanner.Scanner;
 import dev.llmops.guardrail.scanner.ScannerRegistry;
@@ -197,7 +198,11 @@ public final class AccuracyHarness {
 
     /** Grounding: a sentence is predicted unsupported when its score is under the threshold. Positive = unsupported. */
     public static Score grounding(double threshold) {
-        GroundingScorer scorer = new GroundingScorer();
+        return grounding(threshold, new GroundingScorer());
+    }
+
+    /** As {@link #grounding(double)} with a given scorer (lexical, embeddings, combined). */
+    public static Score grounding(double threshold, GroundingScorer scorer) {
         Score score = new Score();
         List<String> docs = new ArrayList<>();
         boolean inDocs = false;
@@ -247,5 +252,10 @@ public final class AccuracyHarness {
         System.out.println("| method | TP | FP | FN | precision | recall | F1 | false-alarm rate |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         System.out.println(row("lexical (content words + bigrams + numbers)", grounding(0.5), true));
+        SentenceEmbedder embedder = new SentenceEmbedder();
+        System.out.println(row("embeddings only (all-MiniLM-L6-v2, best document sentence, + numbers)",
+                grounding(0.5, new GroundingScorer(embedder, GroundingScorer.Method.SEMANTIC)), true));
+        System.out.println(row("combined (the service's default)",
+                grounding(0.5, new GroundingScorer(embedder, GroundingScorer.Method.COMBINED)), true));
     }
 }

@@ -41,4 +41,14 @@ class AccuracyTest {
         AccuracyHarness.Score s = AccuracyHarness.grounding(0.5);
         assertTrue(s.f1() >= 0.8, "F1 " + s.f1());
     }
+
+    @Test
+    void groundingWithEmbeddingsRaisesFewerFalseAlarmsAtAboutTheSameF1() {
+        AccuracyHarness.Score lexical = AccuracyHarness.grounding(0.5);
+        AccuracyHarness.Score combined = AccuracyHarness.grounding(0.5, new dev.llmops.guardrail.output.GroundingScorer(
+                new dev.llmops.guardrail.output.SentenceEmbedder(),
+                dev.llmops.guardrail.output.GroundingScorer.Method.COMBINED));
+        assertTrue(combined.fp < lexical.fp, "false alarms " + combined.fp + " vs " + lexical.fp);
+        assertTrue(combined.f1() >= 0.78, "F1 " + combined.f1());
+    }
 }

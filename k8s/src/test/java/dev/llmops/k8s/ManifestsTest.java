@@ -127,8 +127,9 @@ class ManifestsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"router-service,8080", "guardrail-service,8091", "cache-service,8092", "cost-service,8093"})
-    void serviceDeploymentFollowsTheSpec(String svc, int port) {
+    @CsvSource({"router-service,8080,512Mi,768Mi", "guardrail-service,8091,768Mi,1Gi", "cache-service,8092,768Mi,1Gi",
+            "cost-service,8093,512Mi,768Mi"}) // guardrail and cache load the MiniLM model (~100 MB off-heap)
+    void serviceDeploymentFollowsTheSpec(String svc, int port, String memoryRequest, String memoryLimit) {
         KustomizeLoader.Build base = load("base");
         Deployment d = get(base, Deployment.class, svc);
         Container c = container(d);
@@ -137,9 +138,9 @@ class ManifestsTest {
         assertEquals("http", c.getPorts().get(0).getName());
         assertEquals(port, c.getPorts().get(0).getContainerPort());
         assertEquals(new Quantity("250m"), c.getResources().getRequests().get("cpu"));
-        assertEquals(new Quantity("512Mi"), c.getResources().getRequests().get("memory"));
+        assertEquals(new Quantity(memoryRequest), c.getResources().getRequests().get("memory"));
         assertEquals(new Quantity("1"), c.getResources().getLimits().get("cpu"));
-        assertEquals(new Quantity("768Mi"), c.getResources().getLimits().get("memory"));
+        assertEquals(new Quantity(memoryLimit), c.getResources().getLimits().get("memory"));
         assertTrue(env(d).get("JAVA_OPTS").getValue().contains("-XX:MaxRAMPercentage="));
         assertEquals(svc + "-config", c.getEnvFrom().get(0).getConfigMapRef().getName());
         assertNotNull(c.getStartupProbe());

@@ -35,10 +35,12 @@ public class AuditTopology {
             @ConfigProperty(name = "rabbitmq-port", defaultValue = "5672") int port,
             @ConfigProperty(name = "rabbitmq-username", defaultValue = "guest") String username,
             @ConfigProperty(name = "rabbitmq-password", defaultValue = "guest") String password,
-            @ConfigProperty(name = "rabbitmq-virtual-host", defaultValue = "/") String vhost) {
+            @ConfigProperty(name = "rabbitmq-virtual-host", defaultValue = "/") String vhost,
+            @ConfigProperty(name = "rabbitmq-ssl", defaultValue = "false") boolean ssl) {
         this.vertx = vertx;
+        // rabbitmq-ssl=true (production, port 5671): TLS with the JVM's trust store
         this.options = new RabbitMQOptions().setHost(host).setPort(port).setUser(username).setPassword(password)
-                .setVirtualHost(vhost).setAutomaticRecoveryEnabled(false).setReconnectAttempts(0);
+                .setVirtualHost(vhost).setAutomaticRecoveryEnabled(false).setReconnectAttempts(0).setSsl(ssl);
     }
 
     void onStart(@Observes StartupEvent event) {

@@ -7,9 +7,11 @@ import com.rabbitmq.client.ConnectionFactory;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import llmops.events.v1.UsageEvent;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -39,7 +41,8 @@ public class UsageBroker {
                        @ConfigProperty(name = "rabbitmq-port", defaultValue = "5672") int port,
                        @ConfigProperty(name = "rabbitmq-username", defaultValue = "guest") String username,
                        @ConfigProperty(name = "rabbitmq-password", defaultValue = "guest") String password,
-                       @ConfigProperty(name = "rabbitmq-virtual-host", defaultValue = "/") String vhost) {
+                       @ConfigProperty(name = "rabbitmq-virtual-host", defaultValue = "/") String vhost,
+                       @ConfigProperty(name = "rabbitmq-ssl", defaultValue = "false") boolean ssl) {
         factory.setHost(host);
         factory.setPort(port);
         factory.setUsername(username);
@@ -47,6 +50,14 @@ public class UsageBroker {
         factory.setVirtualHost(vhost);
         factory.setConnectionTimeout(2_000);
         factory.setAutomaticRecoveryEnabled(false); // reconnecting is ours: the next batch reconnects
+        if (ssl) { // TLS with the JVM's trust store, host name checked (production: RABBITMQ_SSL=true, port 5671)
+            try {
+                factory.useSslProtocol(SSLContext.getDefault());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("no TLS support in this JVM for rabbitmq-ssl=true", e);
+            }
+            factory.enableHostnameVerification();
+        }
     }
 
     public boolean connected() {

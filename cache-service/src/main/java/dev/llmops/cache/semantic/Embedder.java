@@ -1,6 +1,5 @@
 package dev.llmops.cache.semantic;
 
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import dev.llmops.cache.config.SemanticConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PreDestroy;
@@ -23,7 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class Embedder {
     public static final int DIMENSIONS = 384;
 
-    private final AllMiniLmL6V2QuantizedEmbeddingModel model;
+    /** ONNX threads per embedding: the pool gives parallelism across texts (see {@link MiniLmModel}). */
+    private static final int INTRA_OP_THREADS = 1;
+
+    private final MiniLmModel model;
     private final ThreadPoolExecutor pool;
     private final int maxChars;
     /** The latest texts embedded (the router embeds a question on Lookup, then again on Store after a miss). */
@@ -43,7 +45,7 @@ public class Embedder {
 
     public Embedder(int threads, int queue, int maxChars, int remember) {
         // The model is loaded once (about 1 s); its own session is thread-safe.
-        this.model = new AllMiniLmL6V2QuantizedEmbeddingModel();
+        this.model = new MiniLmModel(INTRA_OP_THREADS);
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue),
                 r -> {

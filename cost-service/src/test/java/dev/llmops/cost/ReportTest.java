@@ -216,6 +216,23 @@ class ReportTest {
                         .build())).getStatus().getCode());
     }
 
+    @Test
+    void cacheSavingsArePricedAtTheModelThatMadeTheCachedAnswerNotTheRouteName() throws Exception {
+        String tenant = "tenant-avoided-" + UUID.randomUUID().toString().substring(0, 8);
+        TokenUsage avoided = TokenUsage.newBuilder().setPromptTokens(1000).setCompletionTokens(100).build();
+        // "support-bot" is a route name with no price; the cached answer came from gpt-4o (1000 in / 100 out = 3.5M)
+        UsageEvent named = event(tenant, "k1", "", "support-bot", "", 0, 0, 0, Outcome.OUTCOME_CACHE_HIT, 2,
+                1_800_000_000_000L).toBuilder().setAvoidedUsage(avoided).setAvoidedModel("gpt-4o").build();
+        UsageEvent unnamed = event(tenant, "k1", "", "support-bot", "", 0, 0, 0, Outcome.OUTCOME_CACHE_HIT, 2,
+                1_800_000_000_000L).toBuilder().setAvoidedUsage(avoided).build();
+        publish(EXCHANGE, named);
+        publish(EXCHANGE, unnamed);
+        await("2 rows", () -> count("select count(*) from usage_ledger where tenant_id = ?", tenant) == 2);
+        ReportRow t = report(tenant, ReportDimension.REPORT_DIMENSION_TENANT).getRows(0);
+        assertEquals(2, t.getCacheHits());
+        assertEquals(3_500_000, t.getCacheSavingsNanosUsd(), "only the hit that names its model can be priced");
+    }
+
     private GetReportResponse report(String tenant, ReportDimension d) {
         return cost.getReport(GetReportRequest.newBuilder().setTenantId(tenant).setGroupBy(d).build());
     }

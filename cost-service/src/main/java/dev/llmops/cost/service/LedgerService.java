@@ -79,7 +79,8 @@ public class LedgerService {
         }
         long savings = 0;
         if (event.getOutcome() == Outcome.OUTCOME_CACHE_HIT && event.hasAvoidedUsage()) {
-            PriceVersion p = prices.find(tenant, event.getRequestedModel(), occurred);
+            String avoidedModel = event.getAvoidedModel().isEmpty() ? event.getRequestedModel() : event.getAvoidedModel();
+            PriceVersion p = prices.find(tenant, avoidedModel, occurred);
             savings = p == null ? 0 : PriceCatalog.costNanos(p, event.getAvoidedUsage());
         }
         return new LedgerRow(event, occurred, BudgetService.team(event.getCaller()), list, unpriced, baseline, savings);

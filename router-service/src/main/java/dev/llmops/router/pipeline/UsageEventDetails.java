@@ -14,6 +14,9 @@ final class UsageEventDetails {
         if (ex.cacheHit() && ex.result() != null) {
             // the usage recorded with the cached answer: what the provider call would have used
             event.setAvoidedUsage(ex.result().usage());
+            if (ex.result().model() != null) {
+                event.setAvoidedModel(ex.result().model()); // priced at the model that made it, not the route
+            }
         }
         return event;
     }

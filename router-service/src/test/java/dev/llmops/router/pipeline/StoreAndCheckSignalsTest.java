@@ -118,6 +118,7 @@ class StoreAndCheckSignalsTest {
         assertEquals("chat", e.getRoute());
         assertEquals("cheap", e.getTier());
         assertEquals(cached, e.getAvoidedUsage());
+        assertEquals("gpt-4o-mini", e.getAvoidedModel());
         assertEquals(ex.startedUnixMs(), e.getOccurredUnixMs(), "when the request arrived, as Settle");
     }
 }

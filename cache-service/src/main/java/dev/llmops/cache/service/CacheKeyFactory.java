@@ -24,6 +24,8 @@ import llmops.common.v1.ResponseFormat;
  * u32(stop count) then str(stop) each, in order
  * u32(response_format.type number) str(response_format.json_schema) str(response_format.schema_name)
  * opt(seed: i64)
+ * [tool trailer: only when some message has tool calls or a tool_call_id]
+ * [u32(0) str(tools_hash): only when tools_hash is set]
  * </pre>
  * {@code str} is u32 byte length + UTF-8 bytes; {@code opt(x)} is byte 0 when unset, else byte 1 + x; numbers are
  * big-endian, doubles as IEEE-754 bits with -0.0 folded into 0.0. Key id, user id and tags are not part of it.
@@ -81,6 +83,12 @@ public class CacheKeyFactory {
             e.absent();
         }
         toolTrailer(e, query);
+        if (!query.getToolsHash().isEmpty()) {
+            // after the tool trailer (if any): u32(0), which no tool trailer starts with, then the digest of the tool
+            // definitions, so the same messages under different tool sets never share an entry
+            e.u32(0);
+            e.str(query.getToolsHash());
+        }
         return e.finish();
     }
 

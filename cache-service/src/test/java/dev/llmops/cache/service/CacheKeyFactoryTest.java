@@ -156,6 +156,8 @@ class CacheKeyFactoryTest {
         changes.put("seed", b -> b.setParameters(b.getParameters().toBuilder().setSeed(43)));
         changes.put("seed unset", b -> b.setParameters(b.getParameters().toBuilder().clearSeed()));
         changes.put("no parameters", CacheQuery.Builder::clearParameters);
+        changes.put("tools_hash", b -> b.setToolsHash("9f2c"));
+        changes.put("other tools_hash", b -> b.setToolsHash("9f2d"));
 
         String base = key(fullQuery().build());
         Map<String, String> seen = new LinkedHashMap<>();

@@ -50,12 +50,10 @@ public final class CacheStep implements ChatStep {
 
     @Override
     public Uni<ChatResult> before(ChatExchange ex) {
-        if (ToolRules.usesTools(ex.request()) || optedOut(ex)) {
-            // tools: the exact key holds role, name and content only (tools_hash is not in it yet), so tool
-            // definitions and tool calls would collide
+        if (optedOut(ex)) {
             return Uni.createFrom().nullItem();
         }
-        return cache.lookup(LookupRequest.newBuilder().setQuery(query(ex)).setSemantic(semantic).build()).map(found -> {
+        return cache.lookup(LookupRequest.newBuilder().setQuery(query(ex)).setSemantic(semanticFor(ex)).build()).map(found -> {
             if (!found.getHit()) {
                 return null;
             }
@@ -71,8 +69,9 @@ public final class CacheStep implements ChatStep {
     public Uni<Void> after(ChatExchange ex) {
         // the provider's answer, not the shown one: that may hold the caller's own values put back for the caller
         ChatResult answer = ex.providerResult();
-        if (ToolRules.usesTools(ex.request()) || ex.cacheHit() || answer == null || answer.content().isEmpty()
-                || !answer.toolCalls().isEmpty()) {
+        // requests with tools are cached (tools_hash is part of the key) but an answer that calls a tool is not: a
+        // cached answer holds text only
+        if (ex.cacheHit() || answer == null || answer.content().isEmpty() || !answer.toolCalls().isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         cache.store(store(ex, answer));
@@ -80,7 +79,7 @@ public final class CacheStep implements ChatStep {
     }
 
     StoreRequest store(ChatExchange ex, ChatResult answer) {
-        return StoreRequest.newBuilder().setQuery(query(ex)).setTtlSeconds(ttlSeconds).setSemantic(semantic)
+        return StoreRequest.newBuilder().setQuery(query(ex)).setTtlSeconds(ttlSeconds).setSemantic(semanticFor(ex))
                 .addAllTags(tags(ex.caller().getTagsMap()))
                 .addAllDocumentIds(ex.request().getContextDocumentsList().stream().map(d -> d.getId())
                         .filter(id -> !id.isEmpty() && id.length() <= MAX_TAG_CHARS).distinct().toList())
@@ -92,6 +91,11 @@ public final class CacheStep implements ChatStep {
                         .setFinishReason(answer.finishReason()).setUsage(answer.usage()).setModel(answer.model())
                         .setCreatedUnixMs(System.currentTimeMillis()).setCostNanosUsd(ex.costNanos()))
                 .build();
+    }
+
+    /** Requests with tools use the exact tier only: a paraphrase might be one the model would answer with a tool. */
+    private SemanticOptions semanticFor(ChatExchange ex) {
+        return ToolRules.usesTools(ex.request()) ? SemanticOptions.getDefaultInstance() : semantic;
     }
 
     static boolean optedOut(ChatExchange ex) {

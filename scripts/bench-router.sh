@@ -108,6 +108,9 @@ for url in http://127.0.0.1:18081 http://127.0.0.1:18080; do
   "$JAVA" -jar "$loadjar" --url "$url" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s --unique --model local-echo-fast \
     --header "$AUTH" >/dev/null
 done
+# the gRPC API is its own code path (server, marshalling): warm it too, or its row measures C2 at work
+"$JAVA" -jar "$loadjar" --url http://127.0.0.1:18081 --protocol grpc --concurrency 16 --duration 30s --warmup 0s --unique \
+  --model local-echo-fast --header "$AUTH" >/dev/null
 "$JAVA" -jar "$loadjar" --url http://127.0.0.1:18787 --concurrency 16 --duration 20s --warmup 0s "${PK_FAST[@]}" >/dev/null
 
 load "direct @1000/s" http://127.0.0.1:18099 --rate 1000 --unique

@@ -132,7 +132,8 @@ public class UsageEventPublisher {
         }
     }
 
-    private void spool(List<UsageEvent> events) {
+    private void spool(List<UsageEvent> batch) {
+        List<UsageEvent> events = List.copyOf(batch); // the caller reuses its batch list; the Redis answer comes later
         spooled.increment(events.size());
         byte[][] values = new byte[events.size()][];
         for (int i = 0; i < values.length; i++) {

@@ -43,14 +43,13 @@ public class BudgetPolicy {
     private final Map<String, Long> keyOverrides = new HashMap<>();
     private final Map<String, Rule> configRules = new HashMap<>();
     private final BudgetRuleRepository repository;
-    private final Vertx vertx;
-    private long timer = -1;
+    private final PeriodicRefresh refresher;
     /** Config rules with the admin ones over them; swapped whole on every refresh. */
     private volatile Map<String, Rule> rules;
 
     public BudgetPolicy(CostConfig config, BudgetRuleRepository repository, Vertx vertx) {
         this.repository = repository;
-        this.vertx = vertx;
+        this.refresher = new PeriodicRefresh(vertx);
         defaultKeyLimit = parse("llmops.cost.budgets.default-key-limit-usd", config.budgets().defaultKeyLimitUsd(),
                 false);
         config.budgets().keys().forEach((key, value) -> {
@@ -67,15 +66,11 @@ public class BudgetPolicy {
                     parse(name + ".limit-usd", r.limitUsd(), false), r.hard(), Rule.CONFIG));
         });
         rules = Map.copyOf(configRules);
-        refresh().await().indefinitely();
-        long every = Math.max(1000, config.priceRefresh().toMillis());
-        timer = vertx.setPeriodic(every, id -> refresh().subscribe().with(x -> { }, e -> { }));
+        refresher.start(config.priceRefresh(), this::refresh);
     }
 
     void stop(@Observes ShutdownEvent ev) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
+        refresher.stop();
     }
 
     /** Re-reads the admin rules from PostgreSQL; on failure keeps what it had (and says so). */

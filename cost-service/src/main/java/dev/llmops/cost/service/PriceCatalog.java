@@ -44,14 +44,13 @@ public class PriceCatalog {
     /** Catalog and config versions (never change after start). */
     private final Map<String, List<PriceVersion>> shipped = new HashMap<>();
     private final PriceRepository repository;
-    private final Vertx vertx;
-    private long timer = -1;
+    private final PeriodicRefresh refresher;
     /** Shipped plus admin versions by "tenant\nmodel" (tenant empty = global), each sorted by time; swapped whole. */
     private volatile Map<String, List<PriceVersion>> versions;
 
     public PriceCatalog(CostConfig config, PriceRepository repository, Vertx vertx) {
         this.repository = repository;
-        this.vertx = vertx;
+        this.refresher = new PeriodicRefresh(vertx);
         JsonObject catalog = new JsonObject(resource("prices/catalog.json")).getJsonObject("models");
         for (String model : catalog.fieldNames()) {
             for (Object entry : catalog.getJsonArray(model)) {
@@ -70,15 +69,11 @@ public class PriceCatalog {
                     new PriceVersion(model, "", Instant.EPOCH, r, 0, null, "config llmops.cost.prices"))));
         });
         versions = copy(shipped);
-        refresh().await().indefinitely();
-        long every = Math.max(1000, config.priceRefresh().toMillis());
-        timer = vertx.setPeriodic(every, id -> refresh().subscribe().with(x -> { }, e -> { }));
+        refresher.start(config.priceRefresh(), this::refresh);
     }
 
     void stop(@Observes ShutdownEvent ev) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
+        refresher.stop();
     }
 
     /** Re-reads admin versions from PostgreSQL; on failure keeps what it had (and says so). */

@@ -5,6 +5,7 @@
 # shows throughput, p50/p99 and the CPU every process spent per request (from /proc, so it counts JIT, GC and
 # syscalls too), i.e. where a step's cost lands. Everything listens on 127.0.0.1; all processes stop at the end.
 #   DURATION (10s)  JIT_WARMUP (45s per router)  BENCH_JAVA (java)  STEPS (the list below)
+#   ROUTER_OPTS (extra JVM/config options for every router, e.g. -Dquarkus.grpc.clients.cache.use-quarkus-grpc-client=true)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="$(pwd)/.llmops/bench-steps"
@@ -70,7 +71,7 @@ for steps in $STEPS; do
     -Dquarkus.grpc.clients.guardrail.port=18091 -Dquarkus.grpc.clients.cache.port=18092 \
     -Dquarkus.grpc.clients.cost.port=18093 -Dllmops.router.keys.bench.sha256="$KEY_SHA" \
     -Dllmops.router.keys.bench.tenant=bench -Dllmops.router.routes.local-echo.base-url=http://127.0.0.1:18098/v1 \
-    -Dllmops.router.steps="$steps"
+    -Dllmops.router.steps="$steps" ${ROUTER_OPTS:-}
   wait_ready "http://127.0.0.1:$port/q/health/ready"
   echo "warming up router with steps=$steps ($JIT_WARMUP) ..." >&2
   "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s --unique \

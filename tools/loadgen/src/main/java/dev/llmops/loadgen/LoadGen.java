@@ -40,6 +40,12 @@ public final class LoadGen {
     private long measureFromNanos;
     private long measureUntilNanos;
     private long counter;
+    /**
+     * Makes --unique prompts distinct across runs (a warm-up and the measurement must not share prompts). Base 36, like
+     * the counter: a request tag such as "run k3j9x2 request 1a2" reads like an id in real text, where a long number
+     * (the earlier "#123-1764921530123456789") sent every prompt through the guardrail's phone-number parser.
+     */
+    private final String runTag = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
 
     LoadGen(LoadOptions options) {
         this.options = options;
@@ -127,7 +133,8 @@ public final class LoadGen {
         }
         inFlight++;
         sent++;
-        String prompt = options.unique() ? options.prompt() + " #" + (counter++) + "-" + intendedNanos : options.prompt();
+        String prompt = options.unique() ? options.prompt() + " (run " + runTag + " request " + Long.toString(counter++, 36) + ")"
+                : options.prompt();
         boolean grpc = options.protocol().equals("grpc");
         Buffer body = grpc ? RequestBodies.grpcChatRequest(options.model(), prompt)
                 : RequestBodies.openAiJson(options.model(), prompt);

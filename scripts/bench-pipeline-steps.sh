@@ -6,6 +6,9 @@
 # syscalls too), i.e. where a step's cost lands. Everything listens on 127.0.0.1; all processes stop at the end.
 #   DURATION (10s)  JIT_WARMUP (45s per router)  BENCH_JAVA (java)  STEPS (the list below)
 #   ROUTER_OPTS (extra JVM/config options for every router, e.g. -Dquarkus.grpc.clients.cache.use-quarkus-grpc-client=true)
+#   RATE (unset: 16 in flight, i.e. saturation; N: open loop at N req/s, so CPU per request compares at equal load)
+# A STEPS entry may carry options for its router only after ';' (e.g. "input-guard;-Dfoo=1;-Dbar=2"): variants of one
+# step measured in one run, against the same warm services.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="$(pwd)/.llmops/bench-steps"
@@ -65,13 +68,17 @@ cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 ticks=$(getconf CLK_TCK)
 port=18100
 : >"$OUT/results.jsonl"
-for steps in $STEPS; do
+LOAD=(--concurrency 16)
+[ -n "${RATE:-}" ] && LOAD=(--rate "$RATE" --connections 16)
+for entry in $STEPS; do
   port=$((port + 1))
+  IFS=';' read -r -a parts <<<"$entry"
+  steps=${parts[0]}
   start "router-$port" "$port" router-service/target/quarkus-app/quarkus-run.jar \
     -Dquarkus.grpc.clients.guardrail.port=18091 -Dquarkus.grpc.clients.cache.port=18092 \
     -Dquarkus.grpc.clients.cost.port=18093 -Dllmops.router.keys.bench.sha256="$KEY_SHA" \
     -Dllmops.router.keys.bench.tenant=bench -Dllmops.router.routes.local-echo.base-url=http://127.0.0.1:18098/v1 \
-    -Dllmops.router.steps="$steps" ${ROUTER_OPTS:-}
+    -Dllmops.router.steps="$steps" ${ROUTER_OPTS:-} "${parts[@]:1}"
   wait_ready "http://127.0.0.1:$port/q/health/ready"
   echo "warming up router with steps=$steps ($JIT_WARMUP) ..." >&2
   "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s --unique \
@@ -81,7 +88,7 @@ for steps in $STEPS; do
   for n in "${procs[@]}"; do before[$n]=$(cpu_ticks "${PID_OF[$n]}"); done
   broker_before=$(cpu_ticks "$(pgrep -o beam.smp || echo 1)")
   redis_before=$(cpu_ticks "$(pgrep -o redis-server || echo 1)")
-  "$JAVA" -jar "$loadjar" --label "$steps" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$DURATION" \
+  "$JAVA" -jar "$loadjar" --label "$entry" --url "http://127.0.0.1:$port" "${LOAD[@]}" --duration "$DURATION" \
     --warmup 0s --unique --header "authorization: Bearer $KEY" --json >"$OUT/run.json"
   cpu="{}"
   for n in "${procs[@]}"; do
@@ -97,7 +104,7 @@ for steps in $STEPS; do
 done
 
 echo
-echo "$(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); 16 requests in flight, upstream answers at once; measured $(date -u +%Y-%m-%d)."
+echo "$(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); ${RATE:+open loop at $RATE req/s}${RATE:-16 requests in flight}, upstream answers at once; measured $(date -u +%Y-%m-%d)."
 echo
 echo "| steps | req/s | p50 ms | p99 ms | CPU ms/request: router | guardrail | cache | cost | RabbitMQ | Redis | errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"

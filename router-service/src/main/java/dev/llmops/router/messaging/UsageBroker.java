@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import llmops.events.v1.UsageEvent;
+import llmops.events.v1.UsageEventBatch;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -27,6 +29,8 @@ public class UsageBroker {
     public static final String QUEUE = "llmops.cost.usage-events";
     public static final String DEAD_LETTER_EXCHANGE = "llmops.usage.dlx";
     public static final String DEAD_LETTER_QUEUE = "llmops.cost.usage-events.dlq";
+    /** The AMQP type property of a batch message (proto/README.md). */
+    public static final String MESSAGE_TYPE = "llmops.events.v1.UsageEventBatch";
     private static final long CONFIRM_TIMEOUT_MS = 5_000;
     private static final long MAX_BACKOFF_MS = 30_000;
 
@@ -64,18 +68,22 @@ public class UsageBroker {
         return connected;
     }
 
-    /** Publishes every event as its own persistent message and returns once the broker confirmed them all. */
+    /**
+     * Publishes the events as one persistent {@link UsageEventBatch} message (a fresh batch id per attempt: the
+     * ledger de-duplicates on request id) and returns once the broker confirmed it.
+     */
     void publishConfirmed(List<UsageEvent> events) throws IOException, InterruptedException, TimeoutException {
         Channel ch = channel();
         try {
-            for (UsageEvent event : events) {
-                AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
-                        .messageId(event.getRequestId())
-                        .contentType("application/x-protobuf")
-                        .deliveryMode(2)
-                        .build();
-                ch.basicPublish(EXCHANGE, ROUTING_KEY, properties, event.toByteArray());
-            }
+            UsageEventBatch batch = UsageEventBatch.newBuilder().setBatchId(UUID.randomUUID().toString())
+                    .addAllEvents(events).build();
+            AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                    .messageId(batch.getBatchId())
+                    .type(MESSAGE_TYPE)
+                    .contentType("application/x-protobuf")
+                    .deliveryMode(2)
+                    .build();
+            ch.basicPublish(EXCHANGE, ROUTING_KEY, properties, batch.toByteArray());
             ch.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MS);
         } catch (IOException | TimeoutException | RuntimeException e) {
             close();

@@ -24,13 +24,14 @@ import llmops.events.v1.UsageEvent;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Publishes one usage event per request, one broker message each, with publisher confirms. Requests only enqueue
- * (never block, never fail); one publisher thread sends whatever has queued up and waits once for the broker to
- * confirm the whole batch, so the cost per event falls as the load rises.
+ * Publishes one usage event per request, with publisher confirms. Requests only enqueue (never block, never fail);
+ * one publisher thread takes whatever has queued up (up to {@value #BATCH} events), sends it as <b>one</b> broker
+ * message (a {@code UsageEventBatch}) and waits for its confirm, so the cost per event, for the router and for the
+ * broker, falls as the load rises.
  * <p>
  * An event the broker has not confirmed is never dropped: it goes to a spool list in Redis (or, if Redis is down
- * too, to memory) and is sent again once the broker is back. The ledger is keyed by request id, so a resend of an
- * event that had in fact arrived changes nothing.
+ * too, to memory), one entry per event, and is queued again once the broker is back (so it leaves in a batch
+ * again). The ledger is keyed by request id, so a resend of an event that had in fact arrived changes nothing.
  */
 @ApplicationScoped
 public class UsageEventPublisher {

@@ -1,6 +1,7 @@
 package dev.llmops.router.messaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.rabbitmq.client.Channel;
@@ -19,10 +20,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import llmops.events.v1.UsageEvent;
+import llmops.events.v1.UsageEventBatch;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
-/** Usage events against a real RabbitMQ (own vhost): every event arrives, and an outage spools and resends them. */
+/**
+ * Usage events against a real RabbitMQ (own vhost): every event arrives, in batch messages, and an outage spools and
+ * resends them.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = IsolatedServersResource.class, initArgs = @ResourceArg(name = "rabbitmq", value = "true"))
 class UsageEventPublisherTest {
@@ -36,9 +41,12 @@ class UsageEventPublisherTest {
     String prefix;
 
     @Test
-    void everyEventArrivesAsItsOwnMessageKeyedByRequestId() throws Exception {
+    void everyEventArrivesInBatchMessagesOfAtMost512() throws Exception {
         Set<String> sent = publishBatch("burst", 2_000);
-        assertEquals(sent, receive(sent, 30_000));
+        Received r = receive(sent, 30_000);
+        assertEquals(sent, r.seen);
+        // 2,000 events queued at once leave in few messages (each at most 512 events), not one message per event
+        assertTrue(r.messages >= 4 && r.messages <= 1_000, r.messages + " messages for 2,000 events");
     }
 
     @Test
@@ -55,7 +63,7 @@ class UsageEventPublisherTest {
         } finally {
             RealServers.createVhost(vhost);
         }
-        assertEquals(sent, receive(sent, 60_000), "the spool is resent once the broker is back");
+        assertEquals(sent, receive(sent, 60_000).seen, "the spool is resent once the broker is back");
         assertEquals(0, redis.list(byte[].class).llen(prefix + "usage-spool"));
     }
 
@@ -69,13 +77,20 @@ class UsageEventPublisherTest {
         return ids;
     }
 
-    /** Takes messages off the cost-service's queue until every expected request id was seen (or time runs out). */
-    private Set<String> receive(Set<String> expected, long timeoutMs) throws Exception {
+    private record Received(Set<String> seen, int messages) {
+    }
+
+    /**
+     * Takes batch messages off the cost-service's queue until every expected request id was seen (or time runs
+     * out); each must carry the contract's properties (proto/README.md).
+     */
+    private Received receive(Set<String> expected, long timeoutMs) throws Exception {
         ConnectionFactory factory = new ConnectionFactory();
         factory.setHost(RealServers.RABBIT_HOST);
         factory.setPort(RealServers.RABBIT_PORT);
         factory.setVirtualHost(vhost);
         Set<String> seen = new HashSet<>();
+        int messages = 0;
         long deadline = System.currentTimeMillis() + timeoutMs;
         try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel()) {
             // as the cost-service's consumer does (same arguments), in case the router has not reconnected yet
@@ -87,14 +102,22 @@ class UsageEventPublisherTest {
                     Thread.sleep(50);
                     continue;
                 }
-                UsageEvent event = UsageEvent.parseFrom(message.getBody());
-                assertEquals(event.getRequestId(), message.getProps().getMessageId());
-                assertTrue(message.getProps().getDeliveryMode() == 2, "persistent");
-                if (expected.contains(event.getRequestId())) {
-                    seen.add(event.getRequestId());
+                assertEquals("llmops.events.v1.UsageEventBatch", message.getProps().getType());
+                assertEquals("application/x-protobuf", message.getProps().getContentType());
+                assertEquals(2, message.getProps().getDeliveryMode(), "persistent");
+                UsageEventBatch batch = UsageEventBatch.parseFrom(message.getBody());
+                assertEquals(batch.getBatchId(), message.getProps().getMessageId());
+                assertFalse(batch.getBatchId().isEmpty());
+                assertTrue(batch.getEventsCount() >= 1 && batch.getEventsCount() <= UsageEventPublisher.BATCH,
+                        batch.getEventsCount() + " events in one message");
+                messages++;
+                for (UsageEvent event : batch.getEventsList()) {
+                    if (expected.contains(event.getRequestId())) {
+                        seen.add(event.getRequestId());
+                    }
                 }
             }
         }
-        return seen;
+        return new Received(seen, messages);
     }
 }

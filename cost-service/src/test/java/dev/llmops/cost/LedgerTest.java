@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.rabbitmq.client.AMQP;
@@ -36,12 +37,16 @@ import llmops.cost.v1.GetUsageResponse;
 import llmops.cost.v1.UsageTotal;
 import llmops.events.v1.Outcome;
 import llmops.events.v1.UsageEvent;
+import llmops.events.v1.UsageEventBatch;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Usage events through the real broker (the test run's own vhost) into the real ledger (its own database). */
+/**
+ * Usage events through the real broker (the test run's own vhost) into the real ledger (its own database): batch
+ * messages as the router sends them, and single-event messages as earlier producers did.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = IsolatedServersResource.class, initArgs = {
         @ResourceArg(name = "postgres", value = "true"), @ResourceArg(name = "rabbitmq", value = "true")})
@@ -50,6 +55,8 @@ class LedgerTest {
     private static final String ROUTING_KEY = "usage.v1";
     private static final String QUEUE = "llmops.cost.usage-events";
     private static final String DLQ = "llmops.cost.usage-events.dlq";
+    private static final String BATCH_TYPE = "llmops.events.v1.UsageEventBatch";
+    private static final String EVENT_TYPE = "llmops.events.v1.UsageEvent";
 
     @ConfigProperty(name = "rabbitmq-virtual-host")
     String vhost;
@@ -88,11 +95,24 @@ class LedgerTest {
         connection.close();
     }
 
+    /** A single-event message as producers sent them before batches (no type property). */
     private void publish(String requestId, byte[] body) throws Exception {
-        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                .contentType("application/x-protobuf").deliveryMode(2).messageId(requestId).build();
+        publish(null, requestId, body);
+    }
+
+    private void publish(String type, String messageId, byte[] body) throws Exception {
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().type(type)
+                .contentType("application/x-protobuf").deliveryMode(2).messageId(messageId).build();
         channel.basicPublish(EXCHANGE, ROUTING_KEY, true, props, body);
         channel.waitForConfirmsOrDie(5000);
+    }
+
+    /** One message holding the events, as the router sends them. @return the batch id */
+    private String publishBatch(UsageEvent... events) throws Exception {
+        UsageEventBatch batch = UsageEventBatch.newBuilder().setBatchId(UUID.randomUUID().toString())
+                .addAllEvents(List.of(events)).build();
+        publish(BATCH_TYPE, batch.getBatchId(), batch.toByteArray());
+        return batch.getBatchId();
     }
 
     private static UsageEvent event(String tenant, String key, String requested, String served, long prompt,
@@ -162,7 +182,7 @@ class LedgerTest {
         UsageEvent e = event("tenant-row", "k1", "gpt-4o-mini", "gpt-4o-mini", 1000, 200, 1_234_567,
                 Outcome.OUTCOME_SERVED, 1_700_000_000_123L);
         double duplicatesBefore = metric("duplicate");
-        publish(e.getRequestId(), e.toByteArray());
+        publishBatch(e);
         await("ledger row", () -> count(e.getRequestId()) == 1);
         List<String> row = rows("select cost_usd::text, tenant_id, key_id, user_id, served_model, provider,"
                 + " prompt_tokens, completion_tokens, cached_prompt_tokens, reasoning_tokens, outcome, stream,"
@@ -171,7 +191,7 @@ class LedgerTest {
         assertEquals(List.of("0.001234567", "tenant-row", "k1", "u1", "gpt-4o-mini", "openai", "1000", "200", "500",
                 "50", "SERVED", "t", "42", "{\"team\": \"search\"}", "1700000000123"), row);
 
-        publish(e.getRequestId(), e.toByteArray());
+        publishBatch(e); // resent in another batch, as after an unconfirmed publish
         await("duplicate counted", () -> metric("duplicate") >= duplicatesBefore + 1);
         assertEquals(1, count(e.getRequestId()));
         assertEquals("0.001234567", rows("select sum(cost_usd)::text from usage_ledger where request_id = ?",
@@ -191,8 +211,128 @@ class LedgerTest {
                 .toBuilder().setRequestId("").build();
         publish("invalid-1", invalid.toByteArray());
         assertArrayEquals(invalid.toByteArray(), awaitDead().getBody());
-        assertEquals(rejectedBefore + 2, metric("rejected"));
+
+        // a batch whose body cannot be read, and a message of a type nobody knows: dead-lettered whole, as they came
+        publish(BATCH_TYPE, "garbage-batch", garbage);
+        GetResponse deadBatch = awaitDead();
+        assertArrayEquals(garbage, deadBatch.getBody());
+        assertEquals(BATCH_TYPE, deadBatch.getProps().getType());
+        publish("llmops.events.v2.SomethingElse", "unknown-type", invalid.toBuilder().setRequestId("x").build()
+                .toByteArray());
+        assertEquals("unknown-type", awaitDead().getProps().getMessageId());
+        assertEquals(rejectedBefore + 4, metric("rejected"));
         assertEquals("0", rows("select count(*) from usage_ledger where tenant_id = 'tenant-dlq'").get(0).get(0));
+    }
+
+    /**
+     * One invalid event (no caller) in a batch of five: the four valid ones are written exactly once, the invalid
+     * one waits in the DLQ alone, as a single-event message the replay understands.
+     */
+    @Test
+    void aBatchWithOneInvalidEventWritesTheOthersAndDeadLettersItAlone() throws Exception {
+        String tenant = "tenant-mixed-" + UUID.randomUUID().toString().substring(0, 8);
+        List<UsageEvent> valid = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            valid.add(event(tenant, "k" + i, "gpt-4o-mini", "gpt-4o-mini", 10, 2, 100 + i, Outcome.OUTCOME_SERVED,
+                    1_700_000_000_000L));
+        }
+        UsageEvent invalid = event(tenant, "k9", "gpt-4o-mini", "gpt-4o-mini", 10, 2, 1, Outcome.OUTCOME_SERVED,
+                1_700_000_000_000L).toBuilder().clearCaller().build();
+        double rejectedBefore = metric("rejected");
+        double insertedBefore = metric("inserted");
+        String batchId = publishBatch(valid.get(0), valid.get(1), invalid, valid.get(2), valid.get(3));
+
+        GetResponse dead = awaitDead();
+        assertEquals(invalid, UsageEvent.parseFrom(dead.getBody()));
+        assertEquals(EVENT_TYPE, dead.getProps().getType());
+        assertEquals(invalid.getRequestId(), dead.getProps().getMessageId());
+        assertEquals(2, dead.getProps().getDeliveryMode());
+        assertEquals(batchId, dead.getProps().getHeaders().get("x-llmops-batch-id").toString());
+        assertTrue(dead.getProps().getHeaders().get("x-llmops-invalid").toString().contains("caller"),
+                String.valueOf(dead.getProps().getHeaders()));
+        for (UsageEvent e : valid) {
+            await("row " + e.getRequestId(), () -> count(e.getRequestId()) == 1);
+        }
+        Thread.sleep(1500); // a redelivery of the batch would show now
+        assertEquals(List.of(List.of("4", "406")),
+                rows("select count(*), sum(cost_usd * 1000000000)::bigint from usage_ledger where tenant_id = ?",
+                        tenant));
+        assertEquals(0, count(invalid.getRequestId()));
+        assertNull(channel.basicGet(DLQ, true), "only the invalid event is dead-lettered");
+        assertEquals(0, channel.messageCount(QUEUE), "the batch was acked");
+        assertEquals(rejectedBefore + 1, metric("rejected"));
+        assertEquals(insertedBefore + 4, metric("inserted"));
+    }
+
+    /** The earlier format still works: a single UsageEvent body, with no type or with its own type. */
+    @Test
+    void singleEventMessagesAreStillIngested() throws Exception {
+        UsageEvent untyped = event("tenant-legacy", "k1", "gpt-4o-mini", "gpt-4o-mini", 10, 2, 5,
+                Outcome.OUTCOME_SERVED, 1_700_000_000_000L);
+        UsageEvent typed = event("tenant-legacy", "k2", "gpt-4o-mini", "gpt-4o-mini", 10, 2, 6,
+                Outcome.OUTCOME_SERVED, 1_700_000_000_000L);
+        publish(untyped.getRequestId(), untyped.toByteArray());
+        publish(EVENT_TYPE, typed.getRequestId(), typed.toByteArray());
+        await("both rows", () -> count(untyped.getRequestId()) == 1 && count(typed.getRequestId()) == 1);
+        assertEquals("0.000000006", rows("select cost_usd::text from usage_ledger where request_id = ?",
+                typed.getRequestId()).get(0).get(0));
+    }
+
+    /** Batches adding up to more rows than one INSERT takes (500) are all written, each event once. */
+    @Test
+    void manyBatchesAreWrittenWhole() throws Exception {
+        String tenant = "tenant-many-" + UUID.randomUUID().toString().substring(0, 8);
+        List<UsageEvent> all = new ArrayList<>();
+        for (int b = 0; b < 3; b++) {
+            UsageEvent[] batch = new UsageEvent[300];
+            for (int i = 0; i < batch.length; i++) {
+                batch[i] = event(tenant, "k" + (i % 3), "gpt-4o-mini", "gpt-4o-mini", 10, 2, 1,
+                        Outcome.OUTCOME_SERVED, 1_700_000_000_000L);
+                all.add(batch[i]);
+            }
+            publishBatch(batch);
+        }
+        await("900 rows", () -> tenantRows(tenant) == 900);
+        Thread.sleep(500);
+        assertEquals(900, tenantRows(tenant));
+        assertEquals(List.of(List.of("900")), rows(
+                "select count(distinct request_id) from usage_ledger where tenant_id = ?", tenant));
+    }
+
+    /**
+     * When the invalid event of a batch cannot be dead-lettered (here: the DLQ unbound, so the broker returns it),
+     * the batch is not acked: it is requeued whole and written, with its invalid event dead-lettered, once the DLQ
+     * takes it again. Nothing is lost.
+     */
+    @Test
+    void aBatchWhoseInvalidEventCannotBeDeadLetteredIsRequeued() throws Exception {
+        String tenant = "tenant-nodlq-" + UUID.randomUUID().toString().substring(0, 8);
+        UsageEvent a = event(tenant, "k1", "gpt-4o-mini", "gpt-4o-mini", 10, 2, 1, Outcome.OUTCOME_SERVED, 1);
+        UsageEvent b = event(tenant, "k2", "gpt-4o-mini", "gpt-4o-mini", 10, 2, 1, Outcome.OUTCOME_SERVED, 1);
+        UsageEvent invalid = a.toBuilder().setRequestId(UUID.randomUUID().toString()).setLatencyMs(-1).build();
+        channel.queueUnbind(DLQ, "llmops.usage.dlx", ROUTING_KEY);
+        try {
+            publishBatch(a, invalid, b);
+            Thread.sleep(2500); // tried, returned by the broker, requeued after 1 s, tried again at least once
+            assertEquals(0, tenantRows(tenant), "nothing of the batch is written while its invalid event has no home");
+            assertNull(channel.basicGet(DLQ, true));
+        } finally {
+            channel.queueBind(DLQ, "llmops.usage.dlx", ROUTING_KEY);
+        }
+        GetResponse dead = awaitDead();
+        assertEquals(invalid, UsageEvent.parseFrom(dead.getBody()));
+        await("the valid rows", () -> count(a.getRequestId()) == 1 && count(b.getRequestId()) == 1);
+        Thread.sleep(1500);
+        assertEquals(2, tenantRows(tenant));
+        assertNull(channel.basicGet(DLQ, true), "dead-lettered once");
+    }
+
+    private long tenantRows(String tenant) {
+        try {
+            return Long.parseLong(rows("select count(*) from usage_ledger where tenant_id = ?", tenant).get(0).get(0));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -207,8 +347,7 @@ class LedgerTest {
                     Outcome.OUTCOME_SERVED, 1_700_000_000_000L);
             UsageEvent b = event("tenant-dbfail", "k2", "gpt-4o-mini", "gpt-4o-mini", 10, 2, 88,
                     Outcome.OUTCOME_SERVED, 1_700_000_000_000L);
-            publish(a.getRequestId(), a.toByteArray());
-            publish(b.getRequestId(), b.toByteArray());
+            publishBatch(a, b);
             Thread.sleep(2500); // the batch failed, waited 1 s, was requeued and failed again at least once
             assertEquals(0, count(a.getRequestId()) + count(b.getRequestId()));
             assertNull(channel.basicGet(DLQ, true), "a database failure never dead-letters");
@@ -253,9 +392,8 @@ class LedgerTest {
                 event(tenant, "k1", "auto", "gpt-4o", 300, 30, 123_456_789, Outcome.OUTCOME_SERVED, t0 + 2_000),
                 event(tenant, "k2", "gpt-4o", "gpt-4o", 7, 3, 5, Outcome.OUTCOME_SERVED, t0 + 3_000),
                 event("other-tenant", "k1", "gpt-4o", "gpt-4o", 7, 3, 999, Outcome.OUTCOME_SERVED, t0));
-        for (UsageEvent e : events) {
-            publish(e.getRequestId(), e.toByteArray());
-        }
+        publishBatch(events.subList(0, 2).toArray(UsageEvent[]::new));
+        publishBatch(events.subList(2, events.size()).toArray(UsageEvent[]::new));
         for (UsageEvent e : events) {
             await("row " + e.getRequestId(), () -> count(e.getRequestId()) == 1);
         }

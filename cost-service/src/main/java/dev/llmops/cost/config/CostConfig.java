@@ -102,8 +102,12 @@ public interface CostConfig {
         @WithDefault("500")
         int batchSize();
 
-        /** Unacked usage events the broker sends ahead (basic.qos); default two batches. */
-        Optional<Integer> prefetch();
+        /**
+         * Unacked messages the broker sends ahead (basic.qos). A message is a batch (up to 512 events from the router)
+         * or, from an older producer, one event.
+         */
+        @WithDefault("32")
+        int prefetch();
 
         /** How long the first event of a batch waits for more. */
         @WithDefault("PT0.005S")

@@ -10,8 +10,9 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Moves dead-lettered usage events back onto the usage exchange (after the cause was fixed, e.g. a price added
- * or a bug deployed). Each message is republished with publisher confirms and only then removed from the DLQ,
+ * Moves dead-lettered usage-event messages back onto the usage exchange (after the cause was fixed, e.g. a price
+ * added or a bug deployed), properties unchanged: a whole message that could not be read comes back as it was, an
+ * invalid event taken out of a batch comes back as a single-event message (the consumer accepts both). Each message is republished with publisher confirms and only then removed from the DLQ,
  * so a crash mid-way duplicates at worst (harmless: the ledger is keyed by request id) and never loses one.
  */
 @ApplicationScoped

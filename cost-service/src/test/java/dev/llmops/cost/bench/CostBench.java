@@ -32,6 +32,7 @@ import llmops.cost.v1.ReserveRequest;
 import llmops.cost.v1.SettleRequest;
 import llmops.events.v1.Outcome;
 import llmops.events.v1.UsageEvent;
+import llmops.events.v1.UsageEventBatch;
 
 /**
  * Benchmarks of the two hot paths against the packaged service (target/quarkus-app/quarkus-run.jar, started here
@@ -39,7 +40,8 @@ import llmops.events.v1.UsageEvent;
  * <ol>
  * <li>Reserve latency, one caller, sequential, over gRPC on the shared port, with the gRPC health Check on the same
  * channel as the baseline (transport + framework floor), plus Settle;</li>
- * <li>ledger ingest: N usage events published to RabbitMQ as fast as the broker confirms them, timed until the
+ * <li>ledger ingest: N usage events published to RabbitMQ (batch messages of 512, as the router sends them under
+ * load) as fast as the broker confirms them, timed until the
  * last row is in PostgreSQL; the publish-only rate is the baseline (the broker's ceiling here).</li>
  * </ol>
  * Run: {@code cost-service/bench/run.sh} (packages, then runs this main). Args: reserve-calls ingest-events.
@@ -209,7 +211,10 @@ public final class CostBench {
         }
     }
 
-    /** Publishes {@code events} usage events with confirms; @return the time it took (ns). */
+    /** Events per broker message: a full router batch. */
+    static final int EVENTS_PER_MESSAGE = 512;
+
+    /** Publishes {@code events} usage events in batch messages of 512, with confirms; @return the time it took (ns). */
     static long publish(String run, int events) throws Exception {
         ConnectionFactory f = new ConnectionFactory();
         f.setHost(RealServers.RABBIT_HOST);
@@ -223,21 +228,24 @@ public final class CostBench {
             ch.queueBind("llmops.cost.usage-events", "llmops.usage", "usage.v1");
             ch.confirmSelect();
             long t0 = System.nanoTime();
+            UsageEventBatch.Builder batch = UsageEventBatch.newBuilder();
             for (int i = 0; i < events; i++) {
                 String id = UUID.randomUUID().toString();
-                UsageEvent e = UsageEvent.newBuilder().setRequestId(id).setOccurredUnixMs(System.currentTimeMillis())
+                batch.addEvents(UsageEvent.newBuilder().setRequestId(id).setOccurredUnixMs(System.currentTimeMillis())
                         .setCaller(Caller.newBuilder().setTenantId("bench").setKeyId("k" + (i % 50))
                                 .putTags("team", "t" + (i % 5)))
                         .setRequestedModel("auto").setRoute("auto").setServedModel("gpt-4o-mini").setProvider("openai")
                         .setUsage(TokenUsage.newBuilder().setPromptTokens(800).setCompletionTokens(120))
-                        .setCostNanosUsd(192_000).setOutcome(Outcome.OUTCOME_SERVED).setLatencyMs(300).build();
-                ch.basicPublish("llmops.usage", "usage.v1", new AMQP.BasicProperties.Builder()
-                        .contentType("application/x-protobuf").deliveryMode(2).messageId(id).build(), e.toByteArray());
-                if (i % 500 == 499) {
+                        .setCostNanosUsd(192_000).setOutcome(Outcome.OUTCOME_SERVED).setLatencyMs(300));
+                if (batch.getEventsCount() == EVENTS_PER_MESSAGE || i == events - 1) {
+                    String batchId = UUID.randomUUID().toString();
+                    ch.basicPublish("llmops.usage", "usage.v1", new AMQP.BasicProperties.Builder()
+                            .type("llmops.events.v1.UsageEventBatch").contentType("application/x-protobuf")
+                            .deliveryMode(2).messageId(batchId).build(), batch.setBatchId(batchId).build().toByteArray());
+                    batch.clear();
                     ch.waitForConfirmsOrDie(30_000);
                 }
             }
-            ch.waitForConfirmsOrDie(30_000);
             return System.nanoTime() - t0;
         }
     }

@@ -27,18 +27,21 @@ import llmops.common.v1.Caller;
 import llmops.common.v1.TokenUsage;
 import llmops.events.v1.Outcome;
 import llmops.events.v1.UsageEvent;
+import llmops.events.v1.UsageEventBatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The packaged cost-service (target/quarkus-app/quarkus-run.jar) is killed with SIGKILL while thousands of usage
- * events are in flight, then started again: the ledger ends up with every event exactly once. Runs in the
+ * events (80 batch messages of 250) are in flight, then started again: the ledger ends up with every event exactly once. Runs in the
  * failsafe phase of {@code ./mvnw -pl cost-service -am verify}, against the real PostgreSQL and RabbitMQ (own
  * database and vhost) and Redis (own key prefix).
  */
 class LedgerCrashIT {
     private static final int EVENTS = 20_000;
+    /** Events per broker message (UsageEventBatch, as the router sends them; the router's are at most 512). */
+    private static final int EVENTS_PER_MESSAGE = 250;
     /** Rows committed when the kill comes: the rest of the backlog is queued or in flight (prefetch), unacked. */
     private static final int KILL_AFTER_ROWS = 1000;
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
@@ -72,8 +75,8 @@ class LedgerCrashIT {
         f.setPort(RealServers.RABBIT_PORT);
         f.setVirtualHost(run);
         List<String> ids = new ArrayList<>(EVENTS);
-        // the whole backlog is queued first: the consumer takes a prefetch's worth at once, so the kill finds
-        // batches being written, batches filling and events delivered but unacked
+        // the whole backlog is queued first: the consumer takes a prefetch's worth of messages at once, so the kill
+        // finds batches being written, batches filling and messages delivered but unacked
         try (Connection conn = f.newConnection("crash-it"); Channel ch = conn.createChannel()) {
             ch.exchangeDeclare("llmops.usage", "topic", true);
             ch.exchangeDeclare("llmops.usage.dlx", "direct", true);
@@ -81,18 +84,22 @@ class LedgerCrashIT {
                     "x-dead-letter-exchange", "llmops.usage.dlx", "x-dead-letter-routing-key", "usage.v1"));
             ch.queueBind("llmops.cost.usage-events", "llmops.usage", "usage.v1");
             ch.confirmSelect();
+            UsageEventBatch.Builder batch = UsageEventBatch.newBuilder();
             for (int i = 0; i < EVENTS; i++) {
                 String id = UUID.randomUUID().toString();
                 ids.add(id);
-                UsageEvent e = UsageEvent.newBuilder().setRequestId(id).setOccurredUnixMs(System.currentTimeMillis())
+                batch.addEvents(UsageEvent.newBuilder().setRequestId(id).setOccurredUnixMs(System.currentTimeMillis())
                         .setCaller(Caller.newBuilder().setTenantId("tenant-crash").setKeyId("k" + (i % 7)))
                         .setRequestedModel("gpt-4o-mini").setServedModel("gpt-4o-mini").setProvider("openai")
                         .setUsage(TokenUsage.newBuilder().setPromptTokens(100 + i).setCompletionTokens(10))
-                        .setCostNanosUsd(1000L + i).setOutcome(Outcome.OUTCOME_SERVED).setLatencyMs(5).build();
-                ch.basicPublish("llmops.usage", "usage.v1", true, new AMQP.BasicProperties.Builder()
-                        .contentType("application/x-protobuf").deliveryMode(2).messageId(id).build(), e.toByteArray());
-                if (i % 500 == 499) {
-                    ch.waitForConfirmsOrDie(10_000);
+                        .setCostNanosUsd(1000L + i).setOutcome(Outcome.OUTCOME_SERVED).setLatencyMs(5));
+                if (batch.getEventsCount() == EVENTS_PER_MESSAGE || i == EVENTS - 1) {
+                    String batchId = UUID.randomUUID().toString();
+                    ch.basicPublish("llmops.usage", "usage.v1", true, new AMQP.BasicProperties.Builder()
+                            .type("llmops.events.v1.UsageEventBatch").contentType("application/x-protobuf")
+                            .deliveryMode(2).messageId(batchId).build(),
+                            batch.setBatchId(batchId).build().toByteArray());
+                    batch.clear();
                 }
             }
             ch.waitForConfirmsOrDie(10_000);

@@ -27,7 +27,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Publishes one usage event per request, with publisher confirms. Requests only enqueue (never block, never fail);
  * one publisher thread takes whatever has queued up (up to {@value #BATCH} events), sends it as <b>one</b> broker
  * message (a {@code UsageEventBatch}) and waits for its confirm, so the cost per event, for the router and for the
- * broker, falls as the load rises.
+ * broker, falls as the load rises. After the first event of a batch it lingers ({@code llmops.usage-events.linger},
+ * 20 ms) so that, under load, one message carries many events instead of one or two.
  * <p>
  * An event the broker has not confirmed is never dropped: it goes to a spool list in Redis (or, if Redis is down
  * too, to memory), one entry per event, and is queued again once the broker is back (so it leaves in a batch
@@ -43,6 +44,8 @@ public class UsageEventPublisher {
     private final ReactiveListCommands<String, byte[]> lists;
     private final String spoolKey;
     private final Vertx vertx;
+    /** How long the publisher waits after an event for more to join its message (fewer, fuller broker messages). */
+    private final long lingerMillis;
     private final BlockingQueue<UsageEvent> queue;
     private final Queue<UsageEvent> memorySpool = new ConcurrentLinkedQueue<>();
     private final Counter published;
@@ -55,7 +58,10 @@ public class UsageEventPublisher {
     public UsageEventPublisher(UsageBroker broker, ReactiveRedisDataSource redis,
                                @ConfigProperty(name = "llmops.redis.key-prefix") String prefix,
                                @ConfigProperty(name = "llmops.usage-events.queue-capacity", defaultValue = "65536")
-                               int capacity, Vertx vertx, MeterRegistry registry) {
+                               int capacity,
+                               @ConfigProperty(name = "llmops.usage-events.linger", defaultValue = "20ms")
+                               Duration linger, Vertx vertx, MeterRegistry registry) {
+        this.lingerMillis = linger.toMillis();
         this.broker = broker;
         this.lists = redis.list(byte[].class);
         this.spoolKey = prefix + "usage-spool";
@@ -98,6 +104,10 @@ public class UsageEventPublisher {
                     continue;
                 }
                 batch.add(first);
+                if (lingerMillis > 0 && queue.size() < BATCH - 1) {
+                    // sleeping, not waiting on the queue: requests that enqueue meanwhile wake nobody
+                    Thread.sleep(lingerMillis);
+                }
                 queue.drainTo(batch, BATCH - 1);
                 send(batch);
             } catch (InterruptedException e) { // shutdown

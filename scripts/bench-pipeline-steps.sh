@@ -4,7 +4,8 @@
 # at once. Each router gets 16 requests in flight (distinct prompts: no cache hits) after a JIT warm-up; the table
 # shows throughput, p50/p99 and the CPU every process spent per request (from /proc, so it counts JIT, GC and
 # syscalls too), i.e. where a step's cost lands. Everything listens on 127.0.0.1; all processes stop at the end.
-#   DURATION (10s)  JIT_WARMUP (45s per router)  BENCH_JAVA (java)  STEPS (the list below)
+#   DURATION (10s)  JIT_WARMUP (100s per router)  BENCH_JAVA (java)  STEPS (the list below)
+#   SERVICE_OPTS (extra JVM/config options for the guardrail, cache and cost services)
 #   ROUTER_OPTS (extra JVM/config options for every router, e.g. -Dquarkus.grpc.clients.cache.use-quarkus-grpc-client=true)
 #   RATE (unset: 16 in flight, i.e. saturation; N: open loop at N req/s, so CPU per request compares at equal load)
 # A STEPS entry may carry options for its router only after ';' (e.g. "input-guard;-Dfoo=1;-Dbar=2"): variants of one
@@ -15,7 +16,7 @@ OUT="$(pwd)/.llmops/bench-steps"
 mkdir -p "$OUT"
 JAVA=${BENCH_JAVA:-java}
 DURATION=${DURATION:-10s}
-JIT_WARMUP=${JIT_WARMUP:-45s}
+JIT_WARMUP=${JIT_WARMUP:-100s}
 STEPS=${STEPS:-"none usage-event input-guard cache budget output-guard usage-event,input-guard,cache,budget,output-guard"}
 RUN=llmops_bench_steps
 KEY=sk-bench-$RANDOM$RANDOM
@@ -43,7 +44,7 @@ rabbitmqctl -q add_vhost "$RUN" && rabbitmqctl -q set_permissions -p "$RUN" gues
 
 start() { # name port jar args...
   local name=$1 port=$2 jar=$3; shift 3
-  "$JAVA" -Xms512m -Xmx512m -Dquarkus.http.port="$port" -Dquarkus.http.host=127.0.0.1 \
+  "$JAVA" -Xms512m -Xmx512m -Dquarkus.vertx.event-loops-pool-size=1 -Dquarkus.http.port="$port" -Dquarkus.http.host=127.0.0.1 \
     -Dllmops.redis.key-prefix="$RUN:$name:" -Drabbitmq-virtual-host="$RUN" -Dquarkus.log.level=WARN "$@" \
     -jar "$jar" >"$OUT/$name.log" 2>&1 &
   PIDS+=($!)
@@ -56,9 +57,9 @@ wait_ready() { # url
 upjar=$(ls tools/local-upstream/target/local-upstream-*-runner.jar | head -n 1)
 loadjar=$(ls tools/loadgen/target/loadgen-*-runner.jar | head -n 1)
 "$JAVA" -jar "$upjar" --port 18098 >"$OUT/upstream.log" 2>&1 & PIDS+=($!); PID_OF[upstream]=$!
-start guardrail 18091 guardrail-service/target/quarkus-app/quarkus-run.jar
-start cache 18092 cache-service/target/quarkus-app/quarkus-run.jar
-start cost 18093 cost-service/target/quarkus-app/quarkus-run.jar \
+start guardrail 18091 guardrail-service/target/quarkus-app/quarkus-run.jar ${SERVICE_OPTS:-}
+start cache 18092 cache-service/target/quarkus-app/quarkus-run.jar ${SERVICE_OPTS:-}
+start cost 18093 cost-service/target/quarkus-app/quarkus-run.jar ${SERVICE_OPTS:-} \
   -Dquarkus.datasource.jdbc.url=jdbc:postgresql://127.0.0.1:5432/$RUN \
   -Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/$RUN -Dllmops.cost.budgets.default-key-limit-usd=unlimited
 wait_ready http://127.0.0.1:18098/v1/models

@@ -5,8 +5,9 @@
 #   gateway (@portkey-ai/gateway from npm, custom-host header)
 # at fixed rates (open loop, latency from each request's intended start) and at saturation (16 in flight, against
 # a second upstream with no latency).
+# Every JVM runs one Vert.x event loop, as the k8s manifests deploy them (one per CPU of the limit).
 # Prints a Markdown table. Everything listens on 127.0.0.1; all processes are stopped at the end.
-#   UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (5s, per run)  JIT_WARMUP (60s, per router, once)
+#   UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (5s, per run)  JIT_WARMUP (120s, per router, once)
 #   BENCH_JAVA (java)  PORTKEY_VERSION (1.15.2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ JAVA=${BENCH_JAVA:-java}
 LAT=${UPSTREAM_LATENCY_MS:-20}
 DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-5s}
-JIT_WARMUP=${JIT_WARMUP:-60s}
+JIT_WARMUP=${JIT_WARMUP:-120s}
 PORTKEY_VERSION=${PORTKEY_VERSION:-1.15.2}
 RUN=llmops_bench
 KEY=sk-bench-$RANDOM$RANDOM
@@ -47,7 +48,7 @@ rabbitmqctl -q add_vhost "$RUN" && rabbitmqctl -q set_permissions -p "$RUN" gues
 
 start() { # name port jar args...
   local name=$1 port=$2 jar=$3; shift 3
-  "$JAVA" -Xms512m -Xmx512m "$@" -jar "$jar" >"$OUT/$name.log" 2>&1 &
+  "$JAVA" -Xms512m -Xmx512m -Dquarkus.vertx.event-loops-pool-size=1 "$@" -jar "$jar" >"$OUT/$name.log" 2>&1 &
   PIDS+=($!)
 }
 svc_args() { # name port

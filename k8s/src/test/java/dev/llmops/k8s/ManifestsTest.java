@@ -142,6 +142,9 @@ class ManifestsTest {
         assertEquals(new Quantity("1"), c.getResources().getLimits().get("cpu"));
         assertEquals(new Quantity(memoryLimit), c.getResources().getLimits().get("memory"));
         assertTrue(env(d).get("JAVA_OPTS").getValue().contains("-XX:MaxRAMPercentage="));
+        // one event loop per CPU of the limit
+        assertEquals(c.getResources().getLimits().get("cpu").getAmount(),
+                env(d).get("QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE").getValue());
         assertEquals(svc + "-config", c.getEnvFrom().get(0).getConfigMapRef().getName());
         assertNotNull(c.getStartupProbe());
 

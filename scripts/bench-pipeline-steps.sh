@@ -70,7 +70,7 @@ ticks=$(getconf CLK_TCK)
 port=18100
 : >"$OUT/results.jsonl"
 LOAD=(--concurrency 16)
-[ -n "${RATE:-}" ] && LOAD=(--rate "$RATE" --connections 16)
+[ -n "${RATE:-}" ] && LOAD=(--rate "$RATE" --connections 64)
 for entry in $STEPS; do
   port=$((port + 1))
   IFS=';' read -r -a parts <<<"$entry"
@@ -85,12 +85,16 @@ for entry in $STEPS; do
   "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s --unique \
     --header "authorization: Bearer $KEY" >/dev/null
   procs=("router-$port" guardrail cache cost upstream)
+  # the driver is a fresh JVM: its first 10 s (its own JIT) are neither measured nor counted in the CPU
+  "$JAVA" -jar "$loadjar" --label "$entry" --url "http://127.0.0.1:$port" "${LOAD[@]}" --duration "$DURATION" \
+    --warmup 10s --unique --header "authorization: Bearer $KEY" --json >"$OUT/run.json" &
+  driver=$!
+  sleep 10
   declare -A before=()
   for n in "${procs[@]}"; do before[$n]=$(cpu_ticks "${PID_OF[$n]}"); done
   broker_before=$(cpu_ticks "$(pgrep -o beam.smp || echo 1)")
   redis_before=$(cpu_ticks "$(pgrep -o redis-server || echo 1)")
-  "$JAVA" -jar "$loadjar" --label "$entry" --url "http://127.0.0.1:$port" "${LOAD[@]}" --duration "$DURATION" \
-    --warmup 0s --unique --header "authorization: Bearer $KEY" --json >"$OUT/run.json"
+  wait "$driver"
   cpu="{}"
   for n in "${procs[@]}"; do
     cpu=$(jq -c --arg n "${n%%-*}" --argjson t $(( $(cpu_ticks "${PID_OF[$n]}") - ${before[$n]} )) '. + {($n): $t}' <<<"$cpu")

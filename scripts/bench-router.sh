@@ -7,7 +7,7 @@
 # a second upstream with no latency).
 # Every JVM runs one Vert.x event loop, as the k8s manifests deploy them (one per CPU of the limit).
 # Prints a Markdown table. Everything listens on 127.0.0.1; all processes are stopped at the end.
-#   UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (5s, per run)  JIT_WARMUP (120s, per router, once)
+#   UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (15s, per run: the load driver is a fresh JVM each run and compiles for ~10 s)  JIT_WARMUP (120s, per router, once)
 #   BENCH_JAVA (java)  PORTKEY_VERSION (1.15.2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ mkdir -p "$OUT"
 JAVA=${BENCH_JAVA:-java}
 LAT=${UPSTREAM_LATENCY_MS:-20}
 DURATION=${DURATION:-20s}
-WARMUP=${WARMUP:-5s}
+WARMUP=${WARMUP:-15s}
 JIT_WARMUP=${JIT_WARMUP:-120s}
 PORTKEY_VERSION=${PORTKEY_VERSION:-1.15.2}
 RUN=llmops_bench

@@ -109,7 +109,9 @@ for entry in $STEPS; do
 done
 
 echo
-echo "$(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); ${RATE:+open loop at $RATE req/s}${RATE:-16 requests in flight}, upstream answers at once; measured $(date -u +%Y-%m-%d)."
+load="16 requests in flight"
+[ -n "${RATE:-}" ] && load="open loop at $RATE req/s (64 connections)"
+echo "$(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); $load, upstream answers at once; measured $(date -u +%Y-%m-%d)."
 echo
 echo "| steps | req/s | p50 ms | p99 ms | CPU ms/request: router | guardrail | cache | cost | RabbitMQ | Redis | errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"

@@ -44,7 +44,7 @@ rabbitmqctl -q add_vhost "$RUN" && rabbitmqctl -q set_permissions -p "$RUN" gues
 
 start() { # name port jar args...
   local name=$1 port=$2 jar=$3; shift 3
-  "$JAVA" -Xms512m -Xmx512m -Dquarkus.vertx.event-loops-pool-size=1 -Dquarkus.http.port="$port" -Dquarkus.http.host=127.0.0.1 \
+  "$JAVA" -Xms512m -Xmx512m -XX:+UseSerialGC -Dquarkus.vertx.event-loops-pool-size=1 -Dquarkus.http.port="$port" -Dquarkus.http.host=127.0.0.1 \
     -Dllmops.redis.key-prefix="$RUN:$name:" -Drabbitmq-virtual-host="$RUN" -Dquarkus.log.level=WARN "$@" \
     -jar "$jar" >"$OUT/$name.log" 2>&1 &
   PIDS+=($!)

@@ -5,7 +5,7 @@
 #   gateway (@portkey-ai/gateway from npm, custom-host header)
 # at fixed rates (open loop, latency from each request's intended start) and at saturation (16 in flight, against
 # a second upstream with no latency).
-# Every JVM runs one Vert.x event loop, as the k8s manifests deploy them (one per CPU of the limit).
+# Every service JVM runs one Vert.x event loop and the serial GC, as the k8s manifests deploy them (1 CPU each).
 # Prints a Markdown table. Everything listens on 127.0.0.1; all processes are stopped at the end.
 #   UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (15s, per run: the load driver is a fresh JVM each run and compiles for ~10 s)  JIT_WARMUP (120s, per router, once)
 #   BENCH_JAVA (java)  PORTKEY_VERSION (1.15.2)
@@ -48,7 +48,7 @@ rabbitmqctl -q add_vhost "$RUN" && rabbitmqctl -q set_permissions -p "$RUN" gues
 
 start() { # name port jar args...
   local name=$1 port=$2 jar=$3; shift 3
-  "$JAVA" -Xms512m -Xmx512m -Dquarkus.vertx.event-loops-pool-size=1 "$@" -jar "$jar" >"$OUT/$name.log" 2>&1 &
+  "$JAVA" -Xms512m -Xmx512m -XX:+UseSerialGC -Dquarkus.vertx.event-loops-pool-size=1 "$@" -jar "$jar" >"$OUT/$name.log" 2>&1 &
   PIDS+=($!)
 }
 svc_args() { # name port

@@ -142,6 +142,7 @@ class ManifestsTest {
         assertEquals(new Quantity("1"), c.getResources().getLimits().get("cpu"));
         assertEquals(new Quantity(memoryLimit), c.getResources().getLimits().get("memory"));
         assertTrue(env(d).get("JAVA_OPTS").getValue().contains("-XX:MaxRAMPercentage="));
+        assertTrue(env(d).get("JAVA_OPTS").getValue().contains("-XX:+UseSerialGC"));
         // one event loop per CPU of the limit
         assertEquals(c.getResources().getLimits().get("cpu").getAmount(),
                 env(d).get("QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE").getValue());

@@ -410,30 +410,25 @@ public class UsageEventConsumer {
         synchronized (this) {
             writingMessages -= messages;
         }
-        try {
-            if (ack) {
-                ch.basicAck(tag, true);
-            } else {
-                ch.basicNack(tag, true, true);
-            }
-        } catch (Exception e) {
-            // the channel closed: the broker redelivers whatever was unacked, the ledger ignores repeats
-            Log.warnf("%s of usage events up to %d failed (they will be redelivered): %s", ack ? "ack" : "nack",
-                    tag, e.toString());
-        }
+        acknowledge(ch, tag, ack, true);
     }
 
     /** Acks (or nacks with requeue) one message that is in no batch. */
     private static void settleOne(Channel ch, long tag, boolean ack) {
+        acknowledge(ch, tag, ack, false);
+    }
+
+    private static void acknowledge(Channel ch, long tag, boolean ack, boolean multiple) {
         try {
             if (ack) {
-                ch.basicAck(tag, false);
+                ch.basicAck(tag, multiple);
             } else {
-                ch.basicNack(tag, false, true);
+                ch.basicNack(tag, multiple, true);
             }
         } catch (Exception e) {
-            Log.warnf("%s of usage-event message %d failed (it will be redelivered): %s", ack ? "ack" : "nack", tag,
-                    e.toString());
+            // the channel closed: the broker redelivers whatever was unacked, the ledger ignores repeats
+            Log.warnf("%s of usage-event message%s %d failed (redelivered): %s", ack ? "ack" : "nack",
+                    multiple ? "s up to" : "", tag, e.toString());
         }
     }
 }

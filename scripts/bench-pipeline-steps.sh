@@ -66,6 +66,8 @@ wait_ready http://127.0.0.1:18098/v1/models
 for p in 18091 18092 18093; do wait_ready "http://127.0.0.1:$p/q/health/ready"; done
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# thread wake-ups (voluntary and involuntary context switches over all the process's threads)
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 ticks=$(getconf CLK_TCK)
 port=18100
 : >"$OUT/results.jsonl"
@@ -91,18 +93,22 @@ for entry in $STEPS; do
   driver=$!
   sleep 10
   declare -A before=()
-  for n in "${procs[@]}"; do before[$n]=$(cpu_ticks "${PID_OF[$n]}"); done
+  declare -A sw_before=()
+  for n in "${procs[@]}"; do before[$n]=$(cpu_ticks "${PID_OF[$n]}"); sw_before[$n]=$(switches "${PID_OF[$n]}"); done
   broker_before=$(cpu_ticks "$(pgrep -o beam.smp || echo 1)")
   redis_before=$(cpu_ticks "$(pgrep -o redis-server || echo 1)")
   wait "$driver"
   cpu="{}"
+  sw="{}"
   for n in "${procs[@]}"; do
     cpu=$(jq -c --arg n "${n%%-*}" --argjson t $(( $(cpu_ticks "${PID_OF[$n]}") - ${before[$n]} )) '. + {($n): $t}' <<<"$cpu")
+    sw=$(jq -c --arg n "${n%%-*}" --argjson t $(( $(switches "${PID_OF[$n]}") - ${sw_before[$n]} )) '. + {($n): $t}' <<<"$sw")
   done
   cpu=$(jq -c --argjson b $(( $(cpu_ticks "$(pgrep -o beam.smp || echo 1)") - broker_before )) \
     --argjson r $(( $(cpu_ticks "$(pgrep -o redis-server || echo 1)") - redis_before )) '. + {rabbitmq: $b, redis: $r}' <<<"$cpu")
-  jq -c --argjson cpu "$cpu" --argjson hz "$ticks" \
-    '((.ok + .errors) | if . > 0 then . else 1 end) as $n | . + {cpu_ms_per_req: ($cpu | map_values(. * 1000 / $hz / $n))}' \
+  jq -c --argjson cpu "$cpu" --argjson sw "$sw" --argjson hz "$ticks" \
+    '((.ok + .errors) | if . > 0 then . else 1 end) as $n | . + {cpu_ms_per_req: ($cpu | map_values(. * 1000 / $hz / $n)),
+      switches_per_req: ($sw | map_values(. / $n))}' \
     "$OUT/run.json" \
     | tee -a "$OUT/results.jsonl" >&2
   kill "${PID_OF[router-$port]}" 2>/dev/null || true
@@ -113,6 +119,7 @@ load="16 requests in flight"
 [ -n "${RATE:-}" ] && load="open loop at $RATE req/s (64 connections)"
 echo "$(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); $load, upstream answers at once; measured $(date -u +%Y-%m-%d)."
 echo
-echo "| steps | req/s | p50 ms | p99 ms | CPU ms/request: router | guardrail | cache | cost | RabbitMQ | Redis | errors |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-jq -r '"| \(.label) | \(.throughput | floor) | \(.p50_ms) | \(.p99_ms) | \(.cpu_ms_per_req.router * 1000 | round / 1000) | \(.cpu_ms_per_req.guardrail * 1000 | round / 1000) | \(.cpu_ms_per_req.cache * 1000 | round / 1000) | \(.cpu_ms_per_req.cost * 1000 | round / 1000) | \(.cpu_ms_per_req.rabbitmq * 1000 | round / 1000) | \(.cpu_ms_per_req.redis * 1000 | round / 1000) | \(.errors) |"' "$OUT/results.jsonl"
+echo "| steps | req/s | p50 ms | p99 ms | CPU ms/request: router | guardrail | cache | cost | RabbitMQ | Redis | thread switches/request: router | guardrail | cache | cost | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+jq -r 'def r: . * 1000 | round / 1000; def s: . * 10 | round / 10;
+  "| \(.label) | \(.throughput | floor) | \(.p50_ms) | \(.p99_ms) | \(.cpu_ms_per_req.router | r) | \(.cpu_ms_per_req.guardrail | r) | \(.cpu_ms_per_req.cache | r) | \(.cpu_ms_per_req.cost | r) | \(.cpu_ms_per_req.rabbitmq | r) | \(.cpu_ms_per_req.redis | r) | \(.switches_per_req.router | s) | \(.switches_per_req.guardrail | s) | \(.switches_per_req.cache | s) | \(.switches_per_req.cost | s) | \(.errors) |"' "$OUT/results.jsonl"

@@ -25,6 +25,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import llmops.cache.v1.CacheQuery;
@@ -214,6 +217,37 @@ class RouterIntegrationTest {
     }
 
     @Test
+    void answersFinishingTogetherReachTheCacheInOneStoreBatch() throws Exception {
+        String run = UUID.randomUUID().toString();
+        List<String> questions = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            questions.add("Batch question " + i + " of " + run);
+        }
+        double batchesBefore = cacheMetric("llmops_cache_store_batch_size_count", "");
+        double storesBefore = cacheMetric("llmops_cache_store_batch_size_sum", "");
+        ExecutorService callers = Executors.newFixedThreadPool(questions.size());
+        try {
+            List<Future<ChatResponse>> answers = new ArrayList<>();
+            for (String q : questions) {
+                answers.add(callers.submit(() -> router.chat(chat(q))));
+            }
+            for (Future<ChatResponse> a : answers) {
+                assertFalse(a.get(30, TimeUnit.SECONDS).getCacheHit());
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        for (String q : questions) {
+            await("the answer to '" + q + "' to be cached", () -> lookup(chat(q)).getHit());
+        }
+        double batches = cacheMetric("llmops_cache_store_batch_size_count", "") - batchesBefore;
+        double stores = cacheMetric("llmops_cache_store_batch_size_sum", "") - storesBefore;
+        assertTrue(stores >= questions.size(), stores + " stores");
+        // the router's linger (100 ms here) put answers that finished together into shared calls
+        assertTrue(batches < stores, batches + " StoreBatch calls for " + stores + " stores");
+    }
+
+    @Test
     void aCacheHitIsInTheLedgerWithItsRouteAndWhatItSaved() throws Exception {
         String question = "Name the largest planet " + UUID.randomUUID();
         ChatResponse first = router.chat(chat(question));
@@ -309,12 +343,17 @@ class RouterIntegrationTest {
     }
 
     static double declinedStores(String reason) {
+        return cacheMetric("llmops_cache_stores_declined_total{", "reason=\"" + reason + "\"");
+    }
+
+    /** The sum of the cache-service's samples whose line starts with this name and holds this label text. */
+    static double cacheMetric(String name, String label) {
         try {
             HttpResponse<String> r = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(suite.cache.url("/q/metrics")))
                     .build(), HttpResponse.BodyHandlers.ofString());
             double total = 0;
             for (String line : r.body().split("\n")) {
-                if (line.startsWith("llmops_cache_stores_declined_total{") && line.contains("reason=\"" + reason + "\"")) {
+                if (line.startsWith(name) && line.contains(label)) {
                     total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                 }
             }

@@ -67,7 +67,9 @@ final class Suite {
                     "-Dllmops.router.keys." + KEY_ID + ".tenant=" + TENANT,
                     "-Dllmops.router.access.admin-key-sha256=" + sha256(ADMIN_KEY),
                     "-Dllmops.router.routes.local-echo.base-url=" + upstream.url("/v1"),
-                    "-Dllmops.router.cache-semantic-policy=default")));
+                    "-Dllmops.router.cache-semantic-policy=default",
+                    // longer than the default 10 ms, so that answers finishing together reliably share a StoreBatch
+                    "-Dllmops.router.cache-store-linger=100ms")));
             Duration timeout = Duration.ofSeconds(180);
             upstream.awaitReady("/v1/models", timeout);
             for (ServiceProcess s : List.of(guardrail, cache, cost, router)) {

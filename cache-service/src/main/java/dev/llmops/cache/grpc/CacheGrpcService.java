@@ -8,6 +8,8 @@ import llmops.cache.v1.InvalidateResponse;
 import llmops.cache.v1.LookupRequest;
 import llmops.cache.v1.LookupResponse;
 import llmops.cache.v1.MutinyCacheServiceGrpc;
+import llmops.cache.v1.StoreBatchRequest;
+import llmops.cache.v1.StoreBatchResponse;
 import llmops.cache.v1.StoreRequest;
 import llmops.cache.v1.StoreResponse;
 
@@ -29,6 +31,11 @@ public class CacheGrpcService extends MutinyCacheServiceGrpc.CacheServiceImplBas
     @Override
     public Uni<StoreResponse> store(StoreRequest request) {
         return cache.store(request);
+    }
+
+    @Override
+    public Uni<StoreBatchResponse> storeBatch(StoreBatchRequest request) {
+        return cache.storeBatch(request);
     }
 
     @Override

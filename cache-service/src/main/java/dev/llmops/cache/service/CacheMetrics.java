@@ -1,6 +1,7 @@
 package dev.llmops.cache.service;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,7 +13,8 @@ import java.time.Duration;
  * {@code llmops_cache_invalidations_total{tier,scope=key|tenant}}, {@code llmops_cache_invalidated_entries_total{tier}},
  * {@code llmops_cache_lookup_seconds{tier}} (timer with histogram buckets),
  * {@code llmops_cache_cost_avoided_nanos_usd_total{tier}}, {@code llmops_cache_evictions_total},
- * {@code llmops_cache_stores_declined_total{reason}}.
+ * {@code llmops_cache_stores_declined_total{reason}}, {@code llmops_cache_store_batch_size} (summary: count = StoreBatch
+ * calls, sum = the stores they carried).
  */
 @ApplicationScoped
 public class CacheMetrics {
@@ -54,6 +56,12 @@ public class CacheMetrics {
     public Counter declined(String reason) {
         return Counter.builder("llmops.cache.stores.declined").description("Stores refused by the never-cache rules")
                 .tag("reason", reason).register(registry);
+    }
+
+    /** Stores per StoreBatch call: how well the routers' batching works. */
+    public DistributionSummary storeBatchSize() {
+        return DistributionSummary.builder("llmops.cache.store.batch.size").description("Stores carried by one StoreBatch")
+                .register(registry);
     }
 
     public Counter lookups(String tier, String result) {

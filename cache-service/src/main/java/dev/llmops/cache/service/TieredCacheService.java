@@ -7,15 +7,18 @@ import dev.llmops.cache.repository.EntryMetaRepository;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.arc.All;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +31,9 @@ import llmops.cache.v1.InvalidateResponse;
 import llmops.cache.v1.LookupRequest;
 import llmops.cache.v1.LookupResponse;
 import llmops.cache.v1.SemanticOptions;
+import llmops.cache.v1.StoreBatchRequest;
+import llmops.cache.v1.StoreBatchResponse;
+import llmops.cache.v1.StoreOutcome;
 import llmops.cache.v1.StoreRequest;
 import llmops.cache.v1.StoreResponse;
 
@@ -39,6 +45,10 @@ import llmops.cache.v1.StoreResponse;
 @ApplicationScoped
 @Startup // checks the TTL config and registers the meters (zeros, not gaps) before the first call
 public class TieredCacheService {
+    /** The most stores one StoreBatch may carry. */
+    public static final int MAX_BATCH = 256;
+    /** How many stores of one batch run at once (each is one or two Redis calls). */
+    static final int BATCH_CONCURRENCY = 16;
 
     private final List<TierMeters> tiers;
     private final CacheKeyFactory keys;
@@ -49,6 +59,7 @@ public class TieredCacheService {
     private final SemanticConfig semantic;
     private final Set<String> optedOutTenants;
     private final Counter evictions;
+    private final DistributionSummary batchSizes;
     private final CacheMetrics metrics;
 
     public TieredCacheService(@All List<CacheTier> tiers, CacheKeyFactory keys, RequestValidator validator,
@@ -80,6 +91,7 @@ public class TieredCacheService {
         this.optedOutTenants = semantic.optedOutTenants().orElse(Set.of());
         this.metrics = metrics;
         this.evictions = metrics.evictions();
+        this.batchSizes = metrics.storeBatchSize();
         for (String r : StoreRules.REASONS) {
             metrics.declined(r);
         }
@@ -168,6 +180,31 @@ public class TieredCacheService {
                     .map(result -> StoreResponse.newBuilder().setCacheKey(key.hash()).setStored(result.stored())
                             .build());
         }).onFailure().transform(e -> toStatus(e, "Store", "the answer was not cached"));
+    }
+
+    /** Each store of the batch as {@link #store} runs it, with its own outcome: a failed one fails only itself. */
+    public Uni<StoreBatchResponse> storeBatch(StoreBatchRequest request) {
+        int n = request.getStoresCount();
+        if (n == 0 || n > MAX_BATCH) {
+            return Uni.createFrom().failure(Status.INVALID_ARGUMENT.withDescription(
+                    "stores: send 1 to " + MAX_BATCH + " stores per StoreBatch (got " + n + ")").asRuntimeException());
+        }
+        batchSizes.record(n);
+        StoreOutcome[] outcomes = new StoreOutcome[n];
+        return Multi.createFrom().range(0, n)
+                .onItem().transformToUni(i -> store(request.getStores(i))
+                        .map(stored -> StoreOutcome.newBuilder().setResponse(stored).build())
+                        .onFailure().recoverWithItem(TieredCacheService::failedOutcome)
+                        .invoke(outcome -> outcomes[i] = outcome))
+                .merge(BATCH_CONCURRENCY)
+                .collect().last()
+                .map(last -> StoreBatchResponse.newBuilder().addAllOutcomes(Arrays.asList(outcomes)).build());
+    }
+
+    private static StoreOutcome failedOutcome(Throwable e) {
+        Status status = Status.fromThrowable(e);
+        return StoreOutcome.newBuilder().setErrorCode(status.getCode().value())
+                .setErrorMessage(status.getDescription() == null ? String.valueOf(e) : status.getDescription()).build();
     }
 
     /** Removes what the size bound evicted from every tier. */

@@ -37,6 +37,8 @@ import llmops.cache.v1.CachedAnswer;
 import llmops.cache.v1.InvalidateRequest;
 import llmops.cache.v1.LookupRequest;
 import llmops.cache.v1.LookupResponse;
+import llmops.cache.v1.StoreBatchRequest;
+import llmops.cache.v1.StoreBatchResponse;
 import llmops.cache.v1.StoreRequest;
 import llmops.cache.v1.StoreResponse;
 import llmops.common.v1.Caller;
@@ -313,6 +315,45 @@ class CacheGrpcServiceTest {
         assertFalse(lookup(good).getHit());
     }
 
+    @Test
+    void storeBatchStoresEachEntryWithItsOwnOutcome() {
+        String t = tenant();
+        StoreRequest.Builder batchItem = StoreRequest.newBuilder().setAnswer(answer("batched answer"));
+        StoreBatchResponse response = cache.storeBatch(StoreBatchRequest.newBuilder()
+                .addStores(batchItem.clone().setQuery(query(t, "first?")))
+                .addStores(batchItem.clone().setQuery(query(t, "second?")).setAnswerFlagged(true))
+                .addStores(batchItem.clone().setQuery(query(t, "third?")).setTtlSeconds(-1))
+                .addStores(batchItem.clone().setQuery(query(t, "fourth?")))
+                .build());
+
+        assertEquals(4, response.getOutcomesCount());
+        assertTrue(response.getOutcomes(0).getResponse().getStored());
+        assertEquals(0, response.getOutcomes(0).getErrorCode());
+        assertFalse(response.getOutcomes(1).getResponse().getStored());
+        assertEquals("answer_flagged", response.getOutcomes(1).getResponse().getSkipReason());
+        assertEquals(Status.Code.INVALID_ARGUMENT.value(), response.getOutcomes(2).getErrorCode());
+        assertTrue(response.getOutcomes(2).getErrorMessage().contains("ttl_seconds must be >= 0"),
+                response.getOutcomes(2).getErrorMessage());
+        assertFalse(response.getOutcomes(2).hasResponse());
+        assertTrue(response.getOutcomes(3).getResponse().getStored());
+        // the bad entry failed alone: the good ones after it are served
+        assertEquals("batched answer", lookup(query(t, "first?")).getAnswer().getContent());
+        assertTrue(lookup(query(t, "fourth?")).getHit());
+        assertFalse(lookup(query(t, "second?")).getHit());
+        assertFalse(lookup(query(t, "third?")).getHit());
+    }
+
+    @Test
+    void storeBatchSizeIsBounded() {
+        expectInvalid("send 1 to 256 stores", () -> cache.storeBatch(StoreBatchRequest.getDefaultInstance()));
+        StoreRequest one = StoreRequest.newBuilder().setQuery(query(tenant(), "q")).setAnswer(answer("a")).build();
+        StoreBatchRequest.Builder tooMany = StoreBatchRequest.newBuilder();
+        for (int i = 0; i <= TieredCacheService.MAX_BATCH; i++) {
+            tooMany.addStores(one);
+        }
+        expectInvalid("(got 257)", () -> cache.storeBatch(tooMany.build()));
+    }
+
     private static void expectInvalid(String messagePart, Supplier<?> call) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::get);
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
@@ -345,6 +386,13 @@ class CacheGrpcServiceTest {
                     .store(StoreRequest.newBuilder().setQuery(q).setAnswer(answer("a")).build())
                     .await().atMost(Duration.ofSeconds(5)));
             assertEquals(Status.Code.UNAVAILABLE, storeError.getStatus().getCode());
+
+            StoreBatchResponse batch = service.storeBatch(StoreBatchRequest.newBuilder()
+                            .addStores(StoreRequest.newBuilder().setQuery(q).setAnswer(answer("a"))).build())
+                    .await().atMost(Duration.ofSeconds(5));
+            assertEquals(Status.Code.UNAVAILABLE.value(), batch.getOutcomes(0).getErrorCode());
+            assertTrue(batch.getOutcomes(0).getErrorMessage().contains("the answer was not cached"),
+                    batch.getOutcomes(0).getErrorMessage());
 
             StatusRuntimeException invalidateError = assertThrows(StatusRuntimeException.class, () -> service
                     .invalidate(InvalidateRequest.newBuilder().setTenantId("t").build())

@@ -39,6 +39,13 @@ public interface RouterConfig {
     int cacheTtlSeconds();
 
     /**
+     * How long a fresh answer waits for others to join it in one StoreBatch call to the cache-service (under load one
+     * call carries many answers); 0 sends each answer at once, alone. Stores never hold up a response.
+     */
+    @WithDefault("10ms")
+    Duration cacheStoreLinger();
+
+    /**
      * The semantic cache tier: {@code off} (exact matches only), or the cache-service policy to use
      * ({@code default}: similarity 0.86 plus the near-duplicate check, {@code strict}, {@code lenient}).
      */

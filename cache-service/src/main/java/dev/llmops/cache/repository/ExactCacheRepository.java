@@ -29,9 +29,11 @@ import java.util.List;
 public class ExactCacheRepository {
 
     // KEYS[1] entry, KEYS[2] index, KEYS[3] created set, KEYS[4..] tag/doc sets; ARGV[1] value, ARGV[2] ttl ms,
-    // ARGV[3] hash, ARGV[4] created ms, ARGV[5] how long the metadata is kept (max-ttl, ms), ARGV[6] max entries.
-    // Stores the entry, records it for Invalidate (tags, documents, age) and returns the hashes evicted (oldest
-    // first) to keep the tenant within max entries: one round trip per Store.
+    // ARGV[3] hash, ARGV[4] created ms, ARGV[5] how long the metadata is kept (max-ttl, ms), ARGV[6] max entries,
+    // ARGV[7] the tenant's entry key prefix. Stores the entry, records it for Invalidate (tags, documents, age),
+    // deletes this tier's copies of the entries evicted (oldest first) to keep the tenant within max entries and
+    // returns their hashes (for the other tiers): one round trip per Store, a full tenant's included. The evicted
+    // entries' keys are built here, not passed in KEYS: they carry the tenant's hash tag, so the same slot.
     private static final RedisScript PUT = new RedisScript("""
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -54,8 +56,12 @@ public class ExactCacheRepository {
             if over > 0 then
               local out = {}
               for i, v in ipairs(redis.call('ZPOPMIN', KEYS[3], over)) do
-                if i % 2 == 1 then table.insert(out, v) end
+                if i % 2 == 1 then
+                  table.insert(out, v)
+                  redis.call('DEL', ARGV[7] .. v)
+                end
               end
+              redis.call('ZREM', KEYS[2], unpack(out))
               return out
             end
             return {}
@@ -89,7 +95,11 @@ public class ExactCacheRepository {
     }
 
     public String entryKey(String tenantId, String hash) {
-        return prefix + "exact:{" + tenantId + "}:" + hash;
+        return entryKeyPrefix(tenantId) + hash;
+    }
+
+    private String entryKeyPrefix(String tenantId) {
+        return prefix + "exact:{" + tenantId + "}:";
     }
 
     public String indexKey(String tenantId) {
@@ -103,8 +113,8 @@ public class ExactCacheRepository {
     }
 
     /**
-     * Stores the entry and records its metadata in one call; returns the hashes the tenant's size bound evicted
-     * (the caller removes them from every tier).
+     * Stores the entry and records its metadata in one call; returns the hashes the tenant's size bound evicted,
+     * already deleted from this tier (the caller removes them from the others).
      */
     public Uni<List<String>> put(CacheKey key, byte[] value, Duration ttl, EntryMetaRepository.Record meta) {
         List<String> keys = new ArrayList<>(2 + meta.keys().size());
@@ -112,7 +122,7 @@ public class ExactCacheRepository {
         keys.add(indexKey(key.tenantId()));
         keys.addAll(meta.keys());
         List<Object> args = List.of(value, Math.max(1L, ttl.toMillis()), key.hash(), meta.createdMs(),
-                meta.keepMs(), meta.maxEntries());
+                meta.keepMs(), meta.maxEntries(), entryKeyPrefix(key.tenantId()));
         return bounded(PUT.run(redis, keys, args)).map(r -> {
             List<String> evicted = new ArrayList<>(r == null ? 0 : r.size());
             if (r != null) {

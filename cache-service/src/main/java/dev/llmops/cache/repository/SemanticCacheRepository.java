@@ -117,7 +117,7 @@ public class SemanticCacheRepository {
         });
     }
 
-    /** Deletes entries of one tenant and announces it; returns how many existed. */
+    /** Deletes entries of one tenant and, when any existed, announces it; returns how many existed. */
     public Uni<Long> delete(String tenant, List<String> hashes) {
         if (hashes.isEmpty()) {
             return Uni.createFrom().item(0L);
@@ -132,7 +132,7 @@ public class SemanticCacheRepository {
             changes.add(change("d", tenant, h));
         }
         return bounded(DELETE.run(redis, keys, new ArrayList<Object>(hashes))).map(Response::toLong)
-                .call(() -> bounded(redis.batch(changes)));
+                .call(removed -> removed == 0 ? Uni.createFrom().voidItem() : bounded(redis.batch(changes)));
     }
 
     /** Up to count hashes of the tenant (live or just expired). */

@@ -37,6 +37,11 @@ public interface CacheTier {
     Uni<Stored> store(CacheQuery query, CacheKey key, CachedAnswer answer, Duration ttl, TierOptions options,
             EntryMetaRepository.Record meta);
 
+    /** True when this tier's store already deletes its own copies of the entries the size bound evicted. */
+    default boolean removesEvictedOnStore() {
+        return false;
+    }
+
     /** Removes the tenant's entry for this key; returns how many entries were removed (0 or 1). */
     Uni<Long> invalidate(String tenantId, String hash);
 

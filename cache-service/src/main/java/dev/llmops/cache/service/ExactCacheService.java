@@ -63,6 +63,12 @@ public class ExactCacheService implements CacheTier {
         return repository.put(key, answer.toByteArray(), ttl, meta).map(evicted -> new Stored(true, evicted));
     }
 
+    /** Its PUT script deletes the evicted entries in the same call. */
+    @Override
+    public boolean removesEvictedOnStore() {
+        return true;
+    }
+
     @Override
     public Uni<Long> invalidate(String tenantId, String hash) {
         return repository.delete(tenantId, List.of(hash));

@@ -51,6 +51,8 @@ public class TieredCacheService {
     static final int BATCH_CONCURRENCY = 16;
 
     private final List<TierMeters> tiers;
+    /** The tiers whose store leaves evicted entries for the service to remove. */
+    private final List<TierMeters> evictingTiers;
     private final CacheKeyFactory keys;
     private final RequestValidator validator;
     private final EntryMetaRepository meta;
@@ -82,6 +84,7 @@ public class TieredCacheService {
             list.add(new TierMeters(tier, metrics));
         }
         this.tiers = List.copyOf(list);
+        this.evictingTiers = list.stream().filter(t -> !t.tier.removesEvictedOnStore()).toList();
         this.keys = keys;
         this.validator = validator;
         this.meta = meta;
@@ -207,13 +210,13 @@ public class TieredCacheService {
                 .setErrorMessage(status.getDescription() == null ? String.valueOf(e) : status.getDescription()).build();
     }
 
-    /** Removes what the size bound evicted from every tier. */
+    /** Removes what the size bound evicted from every tier whose store did not already. */
     private Uni<Void> evict(String tenant, List<String> evicted) {
         if (evicted.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         evictions.increment(evicted.size());
-        return removeEverywhere(tenant, evicted, 0, 0L).replaceWithVoid();
+        return removeFrom(evictingTiers, tenant, evicted, 0, 0L).replaceWithVoid();
     }
 
     private static List<String> dedup(List<String> values) {
@@ -253,7 +256,7 @@ public class TieredCacheService {
             String tenant = request.getTenantId();
             Uni<Long> removed;
             if (!request.getCacheKey().isEmpty()) {
-                removed = removeEverywhere(tenant, List.of(request.getCacheKey()), 0, 0L)
+                removed = removeEverywhere(tenant, List.of(request.getCacheKey()))
                         .call(n -> meta.forget(tenant, List.of(request.getCacheKey())));
             } else if (request.getTagsCount() > 0 || request.getDocumentIdsCount() > 0
                     || request.getCreatedBeforeUnixMs() > 0) {
@@ -266,7 +269,7 @@ public class TieredCacheService {
                                 return List.copyOf(all);
                             }));
                 }
-                removed = selected.flatMap(hashes -> removeEverywhere(tenant, hashes, 0, 0L)
+                removed = selected.flatMap(hashes -> removeEverywhere(tenant, hashes)
                         .call(n -> meta.forget(tenant, hashes)));
             } else {
                 removed = invalidateTenantFrom(0, tenant, 0L).call(n -> meta.forgetTenant(tenant));
@@ -279,15 +282,19 @@ public class TieredCacheService {
      * Removes these keys from every tier; counts entries (an answer kept by two tiers counts once per tier, so
      * "removed" is the number of stored copies that were live).
      */
-    private Uni<Long> removeEverywhere(String tenant, List<String> hashes, int index, long soFar) {
-        if (index == tiers.size() || hashes.isEmpty()) {
+    private Uni<Long> removeEverywhere(String tenant, List<String> hashes) {
+        return removeFrom(tiers, tenant, hashes, 0, 0L);
+    }
+
+    private Uni<Long> removeFrom(List<TierMeters> from, String tenant, List<String> hashes, int index, long soFar) {
+        if (index == from.size() || hashes.isEmpty()) {
             return Uni.createFrom().item(soFar);
         }
-        TierMeters t = tiers.get(index);
+        TierMeters t = from.get(index);
         return removeOne(t, tenant, hashes, 0, 0L).invoke(n -> {
             t.invalidateKey.increment();
             t.invalidatedEntries.increment(n);
-        }).flatMap(n -> removeEverywhere(tenant, hashes, index + 1, soFar + n));
+        }).flatMap(n -> removeFrom(from, tenant, hashes, index + 1, soFar + n));
     }
 
     private Uni<Long> removeOne(TierMeters t, String tenant, List<String> hashes, int i, long soFar) {

@@ -245,6 +245,11 @@ class SemanticCacheTest {
             assertTrue(cache.lookup(LookupRequest.newBuilder().setQuery(query(t, "Entry " + i)).build()).getHit());
         }
         assertEquals(50L, redis.sortedSet(String.class).zcard(prefix + "meta:{" + t + "}:created"));
+        // the store's own script deleted the evicted entries and their index members
+        assertEquals(50L, redis.sortedSet(String.class).zcard(prefix + "tenant:{" + t + "}:keys"));
+        for (int i = 0; i < 5; i++) {
+            assertFalse(redis.key().exists(prefix + "exact:{" + t + "}:" + keys.get(i)));
+        }
     }
 
     @Test

@@ -251,7 +251,9 @@ class RouterIntegrationTest {
     void aCacheHitIsInTheLedgerWithItsRouteAndWhatItSaved() throws Exception {
         String question = "Name the largest planet " + UUID.randomUUID();
         ChatResponse first = router.chat(chat(question));
-        await("the answer to be cached", () -> lookup(chat(question)).getHit());
+        assertFalse(first.getCacheHit(), "a new question, answered from the " + first.getCacheTier() + " tier at "
+                + "similarity " + first.getCacheSimilarity());
+        await("the answer to '" + question + "' to be cached", () -> lookup(chat(question)).getHit());
         ChatResponse hit = router.chat(chat(question));
         assertTrue(hit.getCacheHit());
         await("both ledger rows", () -> ledgerRows(first.getRequestId()) == 1 && ledgerRows(hit.getRequestId()) == 1);

@@ -253,7 +253,15 @@ class RouterIntegrationTest {
         ChatResponse first = router.chat(chat(question));
         assertFalse(first.getCacheHit(), "a new question, answered from the " + first.getCacheTier() + " tier at "
                 + "similarity " + first.getCacheSimilarity());
-        await("the answer to '" + question + "' to be cached", () -> lookup(chat(question)).getHit());
+        try {
+            await("the answer to '" + question + "' to be cached", () -> lookup(chat(question)).getHit());
+        } catch (AssertionError e) { // what the cache-service did with the stores, for whoever reads the failure
+            throw new AssertionError(e.getMessage() + "; cache-service: StoreBatch calls "
+                    + cacheMetric("llmops_cache_store_batch_size_count", "") + ", stores "
+                    + cacheMetric("llmops_cache_store_batch_size_sum", "") + ", declined "
+                    + cacheMetric("llmops_cache_stores_declined_total{", "") + ", stored "
+                    + cacheMetric("llmops_cache_stores_total{", "result=\"stored\""), e);
+        }
         ChatResponse hit = router.chat(chat(question));
         assertTrue(hit.getCacheHit());
         await("both ledger rows", () -> ledgerRows(first.getRequestId()) == 1 && ledgerRows(hit.getRequestId()) == 1);

@@ -83,9 +83,11 @@ public final class BudgetStep implements ChatStep {
         }
         return cost.settle(settle.build())
                 .invoke(settled -> {
-                    ex.costNanos(settled.getCostNanosUsd());
-                    if (noUsage && settled.hasUsage()) {
-                        useEstimate(ex, answer, settled.getUsage());
+                    synchronized (ex) { // the output check may replace the result meanwhile (ParallelAfter)
+                        ex.costNanos(settled.getCostNanosUsd());
+                        if (noUsage && settled.hasUsage()) {
+                            useEstimate(ex, answer, settled.getUsage());
+                        }
                     }
                 })
                 .onFailure().invoke(e -> Log.errorf("settle of %s failed: %s", ex.requestId(), e.getMessage()))

@@ -32,19 +32,21 @@ public final class OutputGuardStep implements ChatStep {
         ChatResult answer = ex.result();
         boolean restore = ex.placeholdersRestorable();
         return guardrail.checkOutput(request(ex, answer.content(), restore)).invoke(verdict -> {
-            verdict.getFindingsList().stream().map(Finding::getType).forEach(ex.findingTypes()::add);
-            ex.outputAction(verdict.getAction());
-            // any finding, log-only ones included (ungrounded, refusal...), keeps the answer out of the cache
-            ex.outputFlagged(verdict.getAction() != Action.ACTION_ALLOW || verdict.getFindingsCount() > 0);
-            if (verdict.getAction() == Action.ACTION_BLOCK) {
-                ex.result(ChatResult.fallback(verdict.getFallbackText()));
-                return;
-            }
-            if (restore) {
-                ex.placeholdersRestored(true);
-            }
-            if (verdict.getAction() == Action.ACTION_REDACT || verdict.getRestoredPlaceholders() > 0) {
-                ex.result(answer.withContent(verdict.getContent()));
+            synchronized (ex) { // the budget's settle may put estimated usage into the result meanwhile (ParallelAfter)
+                verdict.getFindingsList().stream().map(Finding::getType).forEach(ex.findingTypes()::add);
+                ex.outputAction(verdict.getAction());
+                // any finding, log-only ones included (ungrounded, refusal...), keeps the answer out of the cache
+                ex.outputFlagged(verdict.getAction() != Action.ACTION_ALLOW || verdict.getFindingsCount() > 0);
+                if (verdict.getAction() == Action.ACTION_BLOCK) {
+                    ex.result(ChatResult.fallback(verdict.getFallbackText()));
+                    return;
+                }
+                if (restore) {
+                    ex.placeholdersRestored(true);
+                }
+                if (verdict.getAction() == Action.ACTION_REDACT || verdict.getRestoredPlaceholders() > 0) {
+                    ex.result(ex.result().withContent(verdict.getContent()));
+                }
             }
         }).replaceWithVoid();
     }

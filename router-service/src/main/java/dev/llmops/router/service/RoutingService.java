@@ -17,6 +17,7 @@ import dev.llmops.router.pipeline.CacheStep;
 import dev.llmops.router.pipeline.ChatPipeline;
 import dev.llmops.router.pipeline.InputGuardStep;
 import dev.llmops.router.pipeline.OutputGuardStep;
+import dev.llmops.router.pipeline.ParallelAfter;
 import dev.llmops.router.pipeline.StreamRestorer;
 import dev.llmops.router.pipeline.UsageEventStep;
 import dev.llmops.router.compaction.PromptCompactor;
@@ -82,7 +83,14 @@ public class RoutingService {
         // the others always in the order above, whatever the order of the list: each step relies on those before it
         List<dev.llmops.router.pipeline.ChatStep> steps = new java.util.ArrayList<>();
         steps.add(new LimitStep(limiter, config.defaultMaxTokens()));
-        available.entrySet().stream().filter(e -> enabled.contains(e.getKey())).forEach(e -> steps.add(e.getValue()));
+        boolean settleWithCheck = enabled.contains("budget") && enabled.contains("output-guard");
+        available.entrySet().stream().filter(e -> enabled.contains(e.getKey())).forEach(e -> {
+            if (settleWithCheck && e.getKey().equals("budget")) { // settle and output check at once (see ParallelAfter)
+                steps.add(new ParallelAfter(e.getValue(), available.get("output-guard")));
+            } else if (!(settleWithCheck && e.getKey().equals("output-guard"))) {
+                steps.add(e.getValue());
+            }
+        });
         this.pipeline = new ChatPipeline(steps);
     }
 

@@ -59,6 +59,47 @@ class ChatPipelineTest {
         assertEquals(List.of("before a", "before b", "provider", "after b", "after a"), trace);
     }
 
+    /** A step whose after starts, records itself and waits until the test completes it (or fails it). */
+    ChatStep waitingAfter(String name, java.util.Map<String, io.smallrye.mutiny.subscription.UniEmitter<? super Void>> pending) {
+        return new ChatStep() {
+            @Override
+            public Uni<Void> after(ChatExchange ex) {
+                return Uni.createFrom().emitter(em -> {
+                    trace.add("after " + name + " started");
+                    pending.put(name, em);
+                });
+            }
+        };
+    }
+
+    @Test
+    void parallelAftersBothStartBeforeEitherEndsAndTheOuterStepSeesBoth() throws Exception {
+        var pending = new java.util.concurrent.ConcurrentHashMap<String, io.smallrye.mutiny.subscription.UniEmitter<? super Void>>();
+        ChatPipeline p = new ChatPipeline(List.of(step("outer", null),
+                new ParallelAfter(waitingAfter("settle", pending), waitingAfter("check", pending))));
+        var done = p.run(exchange(), e -> Uni.createFrom().item(answer("hi"))).subscribeAsCompletionStage();
+        assertEquals(List.of("before outer", "after settle started", "after check started"), trace);
+        pending.get("check").complete(null);
+        assertEquals(false, done.isDone(), "the pipeline waits for the slower call");
+        pending.get("settle").complete(null);
+        assertEquals("hi", done.get(1, java.util.concurrent.TimeUnit.SECONDS).content());
+        assertEquals("after outer", trace.get(trace.size() - 1));
+    }
+
+    @Test
+    void aFailedParallelAfterFailsTheRequestOnlyOnceTheOtherHasEnded() {
+        var pending = new java.util.concurrent.ConcurrentHashMap<String, io.smallrye.mutiny.subscription.UniEmitter<? super Void>>();
+        ChatPipeline p = new ChatPipeline(List.of(step("outer", null),
+                new ParallelAfter(waitingAfter("settle", pending), waitingAfter("check", pending))));
+        var done = p.run(exchange(), e -> Uni.createFrom().item(answer("hi"))).subscribeAsCompletionStage();
+        pending.get("check").fail(Status.UNAVAILABLE.withDescription("guardrail down").asRuntimeException());
+        assertEquals(false, done.isDone(), "the settle still runs to its end");
+        pending.get("settle").complete(null);
+        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> done.get(1, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(e.getCause()).getCode());
+        assertEquals("after outer (failed)", trace.get(trace.size() - 1));
+    }
+
     @Test
     void aShortCircuitSkipsLaterStepsAndTheProvider() {
         ChatPipeline p = new ChatPipeline(List.of(step("a", null), step("b", answer("cached")), step("c", null)));

@@ -10,9 +10,14 @@ import dev.llmops.router.Route;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import llmops.common.v1.Caller;
 import llmops.common.v1.TokenUsage;
 import llmops.router.v1.ChatRequest;
@@ -60,7 +65,7 @@ class ChatPipelineTest {
     }
 
     /** A step whose after starts, records itself and waits until the test completes it (or fails it). */
-    ChatStep waitingAfter(String name, java.util.Map<String, io.smallrye.mutiny.subscription.UniEmitter<? super Void>> pending) {
+    ChatStep waitingAfter(String name, Map<String, UniEmitter<? super Void>> pending) {
         return new ChatStep() {
             @Override
             public Uni<Void> after(ChatExchange ex) {
@@ -74,7 +79,7 @@ class ChatPipelineTest {
 
     @Test
     void parallelAftersBothStartBeforeEitherEndsAndTheOuterStepSeesBoth() throws Exception {
-        var pending = new java.util.concurrent.ConcurrentHashMap<String, io.smallrye.mutiny.subscription.UniEmitter<? super Void>>();
+        var pending = new ConcurrentHashMap<String, UniEmitter<? super Void>>();
         ChatPipeline p = new ChatPipeline(List.of(step("outer", null),
                 new ParallelAfter(waitingAfter("settle", pending), waitingAfter("check", pending))));
         var done = p.run(exchange(), e -> Uni.createFrom().item(answer("hi"))).subscribeAsCompletionStage();
@@ -82,20 +87,20 @@ class ChatPipelineTest {
         pending.get("check").complete(null);
         assertEquals(false, done.isDone(), "the pipeline waits for the slower call");
         pending.get("settle").complete(null);
-        assertEquals("hi", done.get(1, java.util.concurrent.TimeUnit.SECONDS).content());
+        assertEquals("hi", done.get(1, TimeUnit.SECONDS).content());
         assertEquals("after outer", trace.get(trace.size() - 1));
     }
 
     @Test
     void aFailedParallelAfterFailsTheRequestOnlyOnceTheOtherHasEnded() {
-        var pending = new java.util.concurrent.ConcurrentHashMap<String, io.smallrye.mutiny.subscription.UniEmitter<? super Void>>();
+        var pending = new ConcurrentHashMap<String, UniEmitter<? super Void>>();
         ChatPipeline p = new ChatPipeline(List.of(step("outer", null),
                 new ParallelAfter(waitingAfter("settle", pending), waitingAfter("check", pending))));
         var done = p.run(exchange(), e -> Uni.createFrom().item(answer("hi"))).subscribeAsCompletionStage();
         pending.get("check").fail(Status.UNAVAILABLE.withDescription("guardrail down").asRuntimeException());
         assertEquals(false, done.isDone(), "the settle still runs to its end");
         pending.get("settle").complete(null);
-        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> done.get(1, java.util.concurrent.TimeUnit.SECONDS));
+        var e = assertThrows(ExecutionException.class, () -> done.get(1, TimeUnit.SECONDS));
         assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(e.getCause()).getCode());
         assertEquals("after outer (failed)", trace.get(trace.size() - 1));
     }

@@ -61,7 +61,7 @@ public class CacheClient {
                 full = takePending();
             } else if (!flushScheduled) {
                 flushScheduled = true;
-                vertx.setTimer(lingerMillis, id -> flushLingered());
+                vertx.setTimer(lingerMillis, id -> flush());
             }
         }
         if (full != null) {
@@ -69,20 +69,12 @@ public class CacheClient {
         }
     }
 
-    private void flushLingered() {
+    /** Sends what lingers: when the linger ends, and on shutdown (a store that does not make it is only a later miss). */
+    @PreDestroy
+    void flush() {
         List<StoreRequest> batch;
         synchronized (this) {
             flushScheduled = false;
-            batch = takePending();
-        }
-        send(batch);
-    }
-
-    /** On shutdown: what still lingers is sent (a store that does not make it is only a later miss). */
-    @PreDestroy
-    void flushOnShutdown() {
-        List<StoreRequest> batch;
-        synchronized (this) {
             batch = takePending();
         }
         send(batch);

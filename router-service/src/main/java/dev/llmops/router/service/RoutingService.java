@@ -83,14 +83,10 @@ public class RoutingService {
         // the others always in the order above, whatever the order of the list: each step relies on those before it
         List<dev.llmops.router.pipeline.ChatStep> steps = new java.util.ArrayList<>();
         steps.add(new LimitStep(limiter, config.defaultMaxTokens()));
-        boolean settleWithCheck = enabled.contains("budget") && enabled.contains("output-guard");
-        available.entrySet().stream().filter(e -> enabled.contains(e.getKey())).forEach(e -> {
-            if (settleWithCheck && e.getKey().equals("budget")) { // settle and output check at once (see ParallelAfter)
-                steps.add(new ParallelAfter(e.getValue(), available.get("output-guard")));
-            } else if (!(settleWithCheck && e.getKey().equals("output-guard"))) {
-                steps.add(e.getValue());
-            }
-        });
+        if (enabled.contains("budget") && enabled.contains("output-guard")) { // settle and output check at once
+            available.put("budget", new ParallelAfter(available.get("budget"), available.remove("output-guard")));
+        }
+        available.entrySet().stream().filter(e -> enabled.contains(e.getKey())).forEach(e -> steps.add(e.getValue()));
         this.pipeline = new ChatPipeline(steps);
     }
 

@@ -68,6 +68,10 @@ for p in 18091 18092 18093; do wait_ready "http://127.0.0.1:$p/q/health/ready"; 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # thread wake-ups (voluntary and involuntary context switches over all the process's threads)
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
+# Redis commands so far, by command, as JSON ({"evalsha": 123, ...}); the whole server's, so the run has Redis alone
+redis_calls() { redis-cli -h 127.0.0.1 info commandstats 2>/dev/null | tr -d '\r' \
+  | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),.*/\1 \2/p' | jq -R -s -c 'split("\n") | map(select(length > 0) | split(" "))
+    | map({(.[0]): (.[1] | tonumber)}) | add // {}'; }
 ticks=$(getconf CLK_TCK)
 port=18100
 : >"$OUT/results.jsonl"
@@ -97,6 +101,7 @@ for entry in $STEPS; do
   for n in "${procs[@]}"; do before[$n]=$(cpu_ticks "${PID_OF[$n]}"); sw_before[$n]=$(switches "${PID_OF[$n]}"); done
   broker_before=$(cpu_ticks "$(pgrep -o beam.smp || echo 1)")
   redis_before=$(cpu_ticks "$(pgrep -o redis-server || echo 1)")
+  redis_calls_before=$(redis_calls)
   wait "$driver"
   cpu="{}"
   sw="{}"
@@ -106,9 +111,11 @@ for entry in $STEPS; do
   done
   cpu=$(jq -c --argjson b $(( $(cpu_ticks "$(pgrep -o beam.smp || echo 1)") - broker_before )) \
     --argjson r $(( $(cpu_ticks "$(pgrep -o redis-server || echo 1)") - redis_before )) '. + {rabbitmq: $b, redis: $r}' <<<"$cpu")
-  jq -c --argjson cpu "$cpu" --argjson sw "$sw" --argjson hz "$ticks" \
+  redis_delta=$(jq -n -c --argjson a "$redis_calls_before" --argjson b "$(redis_calls)" \
+    '$b | with_entries(.value -= ($a[.key] // 0)) | with_entries(select(.value > 0))')
+  jq -c --argjson cpu "$cpu" --argjson sw "$sw" --argjson hz "$ticks" --argjson rc "$redis_delta" \
     '((.ok + .errors) | if . > 0 then . else 1 end) as $n | . + {cpu_ms_per_req: ($cpu | map_values(. * 1000 / $hz / $n)),
-      switches_per_req: ($sw | map_values(. / $n))}' \
+      switches_per_req: ($sw | map_values(. / $n)), redis_commands_per_req: ($rc | map_values(. * 100 / $n | round / 100))}' \
     "$OUT/run.json" \
     | tee -a "$OUT/results.jsonl" >&2
   kill "${PID_OF[router-$port]}" 2>/dev/null || true
@@ -123,3 +130,6 @@ echo "| steps | req/s | p50 ms | p99 ms | CPU ms/request: router | guardrail | c
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 jq -r 'def r: . * 1000 | round / 1000; def s: . * 10 | round / 10;
   "| \(.label) | \(.throughput | floor) | \(.p50_ms) | \(.p99_ms) | \(.cpu_ms_per_req.router | r) | \(.cpu_ms_per_req.guardrail | r) | \(.cpu_ms_per_req.cache | r) | \(.cpu_ms_per_req.cost | r) | \(.cpu_ms_per_req.rabbitmq | r) | \(.cpu_ms_per_req.redis | r) | \(.switches_per_req.router | s) | \(.switches_per_req.guardrail | s) | \(.switches_per_req.cache | s) | \(.switches_per_req.cost | s) | \(.errors) |"' "$OUT/results.jsonl"
+echo
+echo "Redis commands per request (the whole server's, by command):"
+jq -r '"- \(.label): \(.redis_commands_per_req | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", "))"' "$OUT/results.jsonl"

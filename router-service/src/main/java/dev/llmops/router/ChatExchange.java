@@ -56,6 +56,7 @@ public final class ChatExchange {
     private Route served;
     private ApiKeys.Principal principal;
     private RateLimiter.Decision limitDecision;
+    private java.util.Map<Object, Object> stepStates;
 
     public ChatExchange(String requestId, Caller caller, ChatRequest request, Route route, boolean stream) {
         this.requestId = requestId;
@@ -303,5 +304,18 @@ public final class ChatExchange {
 
     public void limitDecision(RateLimiter.Decision decision) {
         this.limitDecision = decision;
+    }
+
+    /** What a step that spans two places of the chain (EarlyStart) keeps for this request, under its owner. */
+    @SuppressWarnings("unchecked")
+    public <T> T stepState(Object owner) {
+        return stepStates == null ? null : (T) stepStates.get(owner);
+    }
+
+    public void stepState(Object owner, Object state) {
+        if (stepStates == null) {
+            stepStates = new java.util.IdentityHashMap<>(2);
+        }
+        stepStates.put(owner, state);
     }
 }

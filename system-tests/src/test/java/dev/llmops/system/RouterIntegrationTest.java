@@ -38,6 +38,11 @@ import llmops.common.v1.Caller;
 import llmops.common.v1.ChatMessage;
 import llmops.common.v1.GenerationParameters;
 import llmops.common.v1.Role;
+import llmops.cost.v1.BudgetRule;
+import llmops.cost.v1.CostServiceGrpc;
+import llmops.cost.v1.GetBudgetRequest;
+import llmops.cost.v1.GetBudgetResponse;
+import llmops.cost.v1.SetBudgetRequest;
 import llmops.router.v1.ChatRequest;
 import llmops.router.v1.ChatResponse;
 import llmops.router.v1.ChatStreamRequest;
@@ -63,6 +68,7 @@ class RouterIntegrationTest {
     static Suite suite;
     static ManagedChannel routerChannel;
     static ManagedChannel cacheChannel;
+    static ManagedChannel costChannel;
     static RouterServiceGrpc.RouterServiceBlockingStub router;
 
     @BeforeAll
@@ -70,6 +76,7 @@ class RouterIntegrationTest {
         suite = Suite.get();
         routerChannel = Clients.channel(suite.router);
         cacheChannel = Clients.channel(suite.cache);
+        costChannel = Clients.channel(suite.cost);
         router = Clients.router(routerChannel, Suite.API_KEY);
         // a first request warms the services: the cost-service loads its tokenizer on its first Reserve, which can
         // take longer than the router's deadline for it on a loaded machine (reported to the cost-service)
@@ -87,6 +94,7 @@ class RouterIntegrationTest {
     static void closeChannels() {
         routerChannel.shutdownNow();
         cacheChannel.shutdownNow();
+        costChannel.shutdownNow();
     }
 
     static ChatRequest chat(String userText) {
@@ -111,8 +119,12 @@ class RouterIntegrationTest {
     }
 
     static LookupResponse lookup(ChatRequest asSentUpstream) {
+        return lookup(Suite.TENANT, asSentUpstream);
+    }
+
+    static LookupResponse lookup(String tenant, ChatRequest asSentUpstream) {
         return CacheServiceGrpc.newBlockingStub(cacheChannel).lookup(LookupRequest.newBuilder().setQuery(CacheQuery
-                .newBuilder().setCaller(Caller.newBuilder().setTenantId(Suite.TENANT)).setModel("local-echo")
+                .newBuilder().setCaller(Caller.newBuilder().setTenantId(tenant)).setModel("local-echo")
                 .setModelClass("local-echo").addAllMessages(asSentUpstream.getMessagesList())
                 .setParameters(asSentUpstream.getParameters())).build());
     }
@@ -275,12 +287,55 @@ class RouterIntegrationTest {
                 "savings " + cached.get("cache_savings_usd") + " vs first cost " + first.getCostNanosUsd());
     }
 
-    @Test
-    void aVirtualKeyCreatedThroughTheAdminApiAnswersAndIsMeteredUnderItsOwnId() throws Exception {
+    static RouterAdminServiceGrpc.RouterAdminServiceBlockingStub admin() {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + Suite.ADMIN_KEY);
-        RouterAdminServiceGrpc.RouterAdminServiceBlockingStub admin = RouterAdminServiceGrpc.newBlockingStub(routerChannel)
+        return RouterAdminServiceGrpc.newBlockingStub(routerChannel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    static GetBudgetResponse tenantBudget(String tenant) {
+        return CostServiceGrpc.newBlockingStub(costChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getBudget(GetBudgetRequest.newBuilder().setBudgetId("tenant/" + tenant).build());
+    }
+
+    static void setTenantBudget(String tenant, String limitUsd) {
+        CostServiceGrpc.newBlockingStub(costChannel).withDeadlineAfter(10, TimeUnit.SECONDS).setBudget(SetBudgetRequest
+                .newBuilder().setRule(BudgetRule.newBuilder().setBudgetId("tenant/" + tenant).setLimitUsd(limitUsd)).build());
+    }
+
+    @Test
+    void aCacheHitGivesBackTheReservationMadeAlongsideItsInputCheckAndIsServedFromAnExhaustedBudget() {
+        String tenant = "tenant-hit-" + UUID.randomUUID().toString().substring(0, 8);
+        String apiKey = admin().createKey(CreateKeyRequest.newBuilder().setSpec(KeySpec.newBuilder().setTenantId(tenant)
+                .setDescription("system test: reservations of cache hits")).build()).getApiKey();
+        setTenantBudget(tenant, "100"); // a tenant's counter exists while a rule does
+        RouterServiceGrpc.RouterServiceBlockingStub caller = Clients.router(routerChannel, apiKey);
+        String question = "Name the smallest planet " + UUID.randomUUID();
+        ChatResponse first = caller.chat(chat(question));
+        assertFalse(first.getCacheHit());
+        await("the answer to be cached", () -> lookup(tenant, chat(question)).getHit());
+        long spent = tenantBudget(tenant).getSpentNanosUsd();
+        assertEquals(first.getCostNanosUsd(), spent, "the first answer is settled");
+
+        // the router reserves for the hit before it knows it is one (Reserve runs with the input check), then
+        // releases: a leaked reservation would stay for the request's deadline plus 30 s, longer than this waits
+        assertTrue(caller.chat(chat(question)).getCacheHit());
+        await("the hit's reservation released", () -> tenantBudget(tenant).getReservedNanosUsd() == 0);
+        assertEquals(spent, tenantBudget(tenant).getSpentNanosUsd(), "a hit costs nothing");
+
+        setTenantBudget(tenant, "0.000000001");
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                () -> caller.chat(chat("A new question " + UUID.randomUUID())));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+        ChatResponse hit = caller.chat(chat(question));
+        assertTrue(hit.getCacheHit(), "a cached answer costs nothing, so a spent budget does not refuse it");
+        assertEquals(first.getContent(), hit.getContent());
+    }
+
+    @Test
+    void aVirtualKeyCreatedThroughTheAdminApiAnswersAndIsMeteredUnderItsOwnId() throws Exception {
+        RouterAdminServiceGrpc.RouterAdminServiceBlockingStub admin = admin();
         String tenant = "tenant-vk-" + UUID.randomUUID().toString().substring(0, 8);
         CreateKeyResponse created = admin.createKey(CreateKeyRequest.newBuilder().setSpec(KeySpec.newBuilder()
                 .setTenantId(tenant).setTeam("search").addAllowedModels("local-echo").putTags("kb", "pricing")

@@ -59,6 +59,15 @@ public interface RouterConfig {
     @WithDefault("true")
     boolean restorePlaceholders();
 
+    /**
+     * The budget's Reserve starts with the input check and the cache lookup instead of after them: a miss waits for one
+     * internal call less in turn; a blocked prompt or a cache hit then costs a Reserve and a Release (off the
+     * response's path) that would otherwise not be made. A reservation refused for a request the cache answers does
+     * not fail it.
+     */
+    @WithDefault("true")
+    boolean reserveEarly();
+
     interface ApiKey {
         /** Lower-case hex SHA-256 of the key's UTF-8 bytes. */
         String sha256();

@@ -17,6 +17,7 @@ import dev.llmops.router.pipeline.CacheStep;
 import dev.llmops.router.pipeline.ChatPipeline;
 import dev.llmops.router.pipeline.InputGuardStep;
 import dev.llmops.router.pipeline.OutputGuardStep;
+import dev.llmops.router.pipeline.EarlyStart;
 import dev.llmops.router.pipeline.ParallelAfter;
 import dev.llmops.router.pipeline.StreamRestorer;
 import dev.llmops.router.pipeline.UsageEventStep;
@@ -87,6 +88,13 @@ public class RoutingService {
             available.put("budget", new ParallelAfter(available.get("budget"), available.remove("output-guard")));
         }
         available.entrySet().stream().filter(e -> enabled.contains(e.getKey())).forEach(e -> steps.add(e.getValue()));
+        // the budget's Reserve runs alongside the first of the input check and the cache lookup, awaited at its place
+        String firstCall = enabled.contains("input-guard") ? "input-guard" : enabled.contains("cache") ? "cache" : null;
+        if (config.reserveEarly() && enabled.contains("budget") && firstCall != null) {
+            EarlyStart budget = new EarlyStart(available.get("budget"));
+            steps.set(steps.indexOf(available.get("budget")), budget.await());
+            steps.add(steps.indexOf(available.get(firstCall)), budget.start());
+        }
         this.pipeline = new ChatPipeline(steps);
     }
 

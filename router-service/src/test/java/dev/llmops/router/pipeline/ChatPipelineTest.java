@@ -161,4 +161,70 @@ class ChatPipelineTest {
         ChatResult r = p.run(exchange(), ex -> Uni.createFrom().item(answer("secret"))).await().atMost(Duration.ofSeconds(1));
         assertEquals("redacted", r.content());
     }
+
+    /** A step whose before starts, records itself and waits until the test completes it (or fails it). */
+    ChatStep waitingBefore(String name, Map<String, UniEmitter<? super ChatResult>> pending) {
+        return new ChatStep() {
+            @Override
+            public Uni<ChatResult> before(ChatExchange ex) {
+                return Uni.createFrom().emitter(em -> {
+                    trace.add("before " + name + " started");
+                    pending.put(name, em);
+                });
+            }
+
+            @Override
+            public Uni<Void> after(ChatExchange ex) {
+                trace.add("after " + name + (ex.providerResult() == null ? " (no answer bought)" : ""));
+                return Uni.createFrom().voidItem();
+            }
+        };
+    }
+
+    @Test
+    void anEarlyStartRunsAlongsideTheStepsBetweenAndIsAwaitedAtItsOwnPlace() throws Exception {
+        var pending = new ConcurrentHashMap<String, UniEmitter<? super ChatResult>>();
+        EarlyStart reserve = new EarlyStart(waitingBefore("reserve", pending));
+        ChatPipeline p = new ChatPipeline(List.of(reserve.start(), waitingBefore("check", pending), reserve.await()));
+        var done = p.run(exchange(), e -> {
+            trace.add("provider");
+            return Uni.createFrom().item(answer("hi"));
+        }).subscribeAsCompletionStage();
+        assertEquals(List.of("before reserve started", "before check started"), trace, "both calls run at once");
+        pending.get("check").complete(null);
+        assertEquals(false, trace.contains("provider"), "the provider waits for the reservation");
+        pending.get("reserve").complete(null);
+        assertEquals("hi", done.get(1, TimeUnit.SECONDS).content());
+        assertEquals(List.of("before reserve started", "before check started", "provider", "after reserve",
+                "after check"), trace);
+    }
+
+    @Test
+    void aRequestAnsweredBeforeTheEarlyStepsPlaceRunsItsAfterWithoutWaitingForIt() throws Exception {
+        var pending = new ConcurrentHashMap<String, UniEmitter<? super ChatResult>>();
+        EarlyStart reserve = new EarlyStart(waitingBefore("reserve", pending));
+        ChatPipeline p = new ChatPipeline(List.of(reserve.start(), step("cache", answer("cached")), reserve.await()));
+        var done = p.run(exchange(), e -> Uni.createFrom().item(answer("fresh"))).subscribeAsCompletionStage();
+        assertEquals("cached", done.get(1, TimeUnit.SECONDS).content(), "the hit does not wait for the reservation");
+        assertEquals(false, trace.contains("after reserve (no answer bought)"));
+        pending.get("reserve").complete(null);
+        assertEquals("after reserve (no answer bought)", trace.get(trace.size() - 1), "what was reserved is released");
+    }
+
+    @Test
+    void anEarlyFailureFailsTheRequestAtTheStepsOwnPlaceUnlessAStepBeforeItAnswered() throws Exception {
+        var pending = new ConcurrentHashMap<String, UniEmitter<? super ChatResult>>();
+        EarlyStart reserve = new EarlyStart(waitingBefore("reserve", pending));
+        ChatPipeline miss = new ChatPipeline(List.of(reserve.start(), step("cache", null), reserve.await()));
+        var failed = miss.run(exchange(), e -> Uni.createFrom().item(answer("fresh"))).subscribeAsCompletionStage();
+        pending.remove("reserve").fail(Status.RESOURCE_EXHAUSTED.withDescription("budget spent").asRuntimeException());
+        var e = assertThrows(ExecutionException.class, () -> failed.get(1, TimeUnit.SECONDS));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(e.getCause()).getCode());
+
+        ChatPipeline hit = new ChatPipeline(List.of(reserve.start(), step("cache", answer("cached")), reserve.await()));
+        var served = hit.run(exchange(), ex -> Uni.createFrom().item(answer("fresh"))).subscribeAsCompletionStage();
+        pending.remove("reserve").fail(Status.RESOURCE_EXHAUSTED.withDescription("budget spent").asRuntimeException());
+        assertEquals("cached", served.get(1, TimeUnit.SECONDS).content(), "a cached answer costs nothing");
+        assertEquals(false, trace.stream().anyMatch(t -> t.startsWith("after reserve")), "nothing reserved, nothing released");
+    }
 }

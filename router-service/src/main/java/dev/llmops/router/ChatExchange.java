@@ -3,7 +3,9 @@ package dev.llmops.router;
 import dev.llmops.router.auth.ApiKeys;
 import dev.llmops.router.limits.RateLimiter;
 import dev.llmops.router.routing.RoutePlan;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import llmops.common.v1.Caller;
@@ -56,7 +58,7 @@ public final class ChatExchange {
     private Route served;
     private ApiKeys.Principal principal;
     private RateLimiter.Decision limitDecision;
-    private java.util.Map<Object, Object> stepStates;
+    private Map<Object, Object> stepStates;
 
     public ChatExchange(String requestId, Caller caller, ChatRequest request, Route route, boolean stream) {
         this.requestId = requestId;
@@ -314,7 +316,7 @@ public final class ChatExchange {
 
     public void stepState(Object owner, Object state) {
         if (stepStates == null) {
-            stepStates = new java.util.IdentityHashMap<>(2);
+            stepStates = new IdentityHashMap<>(2);
         }
         stepStates.put(owner, state);
     }

@@ -184,6 +184,22 @@ public class SemanticCacheService implements CacheTier {
         return repository.delete(tenantId, List.of(hash)).invoke(() -> sync.index().remove(tenantId, hash));
     }
 
+    /** One Redis call per {@code invalidate-batch-size} keys (a StoreBatch's evictions, an Invalidate by tag). */
+    @Override
+    public Uni<Long> invalidateAll(String tenantId, List<String> hashes) {
+        return invalidateChunks(tenantId, hashes, 0, 0L);
+    }
+
+    private Uni<Long> invalidateChunks(String tenantId, List<String> hashes, int from, long soFar) {
+        if (from >= hashes.size()) {
+            return Uni.createFrom().item(soFar);
+        }
+        List<String> chunk = hashes.subList(from, Math.min(hashes.size(), from + batchSize));
+        return repository.delete(tenantId, chunk)
+                .invoke(() -> chunk.forEach(hash -> sync.index().remove(tenantId, hash)))
+                .flatMap(n -> invalidateChunks(tenantId, hashes, from + batchSize, soFar + n));
+    }
+
     @Override
     public Uni<Long> invalidateTenant(String tenantId) {
         return invalidateBatches(tenantId, 0L).call(removed -> {

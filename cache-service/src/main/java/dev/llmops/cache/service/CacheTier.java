@@ -45,6 +45,19 @@ public interface CacheTier {
     /** Removes the tenant's entry for this key; returns how many entries were removed (0 or 1). */
     Uni<Long> invalidate(String tenantId, String hash);
 
+    /** Removes the tenant's entries for these keys; returns how many were removed. One by one unless overridden. */
+    default Uni<Long> invalidateAll(String tenantId, List<String> hashes) {
+        return invalidateFrom(tenantId, hashes, 0, 0L);
+    }
+
+    /** Each after the previous answered (built as it goes: thousands of keys never make a deep chain). */
+    private Uni<Long> invalidateFrom(String tenantId, List<String> hashes, int i, long soFar) {
+        if (i == hashes.size()) {
+            return Uni.createFrom().item(soFar);
+        }
+        return invalidate(tenantId, hashes.get(i)).flatMap(n -> invalidateFrom(tenantId, hashes, i + 1, soFar + n));
+    }
+
     /** Removes every entry of the tenant; returns how many were removed. */
     Uni<Long> invalidateTenant(String tenantId);
 

@@ -19,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,7 @@ public class TieredCacheService {
     public static final int MAX_BATCH = 256;
     /** How many stores of one batch run at once (each is one or two Redis calls). */
     static final int BATCH_CONCURRENCY = 16;
+    private static final String NOT_CACHED = "the answer was not cached";
 
     private final List<TierMeters> tiers;
     /** The tiers whose store leaves evicted entries for the service to remove. */
@@ -159,6 +161,16 @@ public class TieredCacheService {
 
     @WithSpan
     public Uni<StoreResponse> store(StoreRequest request) {
+        return storeKeepingEvicted(request).call(done -> evict(done.tenant(), done.evicted()))
+                .map(StoreDone::response)
+                .onFailure().transform(e -> toStatus(e, "Store", NOT_CACHED));
+    }
+
+    /** A store's answer, and what the tenant's size bound evicted (removed from the exact tier only, so far). */
+    private record StoreDone(StoreResponse response, String tenant, List<String> evicted) {
+    }
+
+    private Uni<StoreDone> storeKeepingEvicted(StoreRequest request) {
         return Uni.createFrom().deferred(() -> {
             validator.validateStore(request);
             validator.validateSemantic(request.getSemantic(), "semantic");
@@ -166,8 +178,8 @@ public class TieredCacheService {
             String declined = StoreRules.declineReason(request, optedOutTenants.contains(key.tenantId()));
             if (declined != null) {
                 metrics.declined(declined).increment();
-                return Uni.createFrom().item(StoreResponse.newBuilder().setCacheKey(key.hash()).setStored(false)
-                        .setSkipReason(declined).build());
+                return Uni.createFrom().item(new StoreDone(StoreResponse.newBuilder().setCacheKey(key.hash())
+                        .setStored(false).setSkipReason(declined).build(), key.tenantId(), List.of()));
             }
             Duration ttl = ttlOf(request.getTtlSeconds());
             CachedAnswer answer = request.getAnswer();
@@ -179,13 +191,17 @@ public class TieredCacheService {
                     dedup(request.getTagsList()), dedup(request.getDocumentIdsList()),
                     Math.max(1, semantic.maxEntriesPerTenant()));
             return storeFrom(0, request.getQuery(), key, answer, ttl, options, record, CacheTier.Stored.SKIPPED)
-                    .call(result -> evict(key.tenantId(), result.evicted()))
-                    .map(result -> StoreResponse.newBuilder().setCacheKey(key.hash()).setStored(result.stored())
-                            .build());
-        }).onFailure().transform(e -> toStatus(e, "Store", "the answer was not cached"));
+                    .map(result -> new StoreDone(StoreResponse.newBuilder().setCacheKey(key.hash())
+                            .setStored(result.stored()).build(), key.tenantId(), result.evicted()));
+        });
     }
 
-    /** Each store of the batch as {@link #store} runs it, with its own outcome: a failed one fails only itself. */
+    /**
+     * Each store of the batch as {@link #store} runs it, with its own outcome: a failed one fails only itself. What
+     * the size bound evicted leaves the other tiers once per tenant after the batch's stores, in one call per tier
+     * where the tier can (not once per store: a full tenant evicts on every store). A failure there is logged; the
+     * outcomes stand, since the answers are cached.
+     */
     public Uni<StoreBatchResponse> storeBatch(StoreBatchRequest request) {
         int n = request.getStoresCount();
         if (n == 0 || n > MAX_BATCH) {
@@ -194,14 +210,34 @@ public class TieredCacheService {
         }
         batchSizes.record(n);
         StoreOutcome[] outcomes = new StoreOutcome[n];
+        StoreDone[] done = new StoreDone[n];
         return Multi.createFrom().range(0, n)
-                .onItem().transformToUni(i -> store(request.getStores(i))
-                        .map(stored -> StoreOutcome.newBuilder().setResponse(stored).build())
-                        .onFailure().recoverWithItem(TieredCacheService::failedOutcome)
+                .onItem().transformToUni(i -> storeKeepingEvicted(request.getStores(i))
+                        .invoke(stored -> done[i] = stored)
+                        .map(stored -> StoreOutcome.newBuilder().setResponse(stored.response()).build())
+                        .onFailure().recoverWithItem(e -> failedOutcome(toStatus(e, "Store", NOT_CACHED)))
                         .invoke(outcome -> outcomes[i] = outcome))
                 .merge(BATCH_CONCURRENCY)
                 .collect().last()
+                .call(last -> evictByTenant(done))
                 .map(last -> StoreBatchResponse.newBuilder().addAllOutcomes(Arrays.asList(outcomes)).build());
+    }
+
+    private Uni<Void> evictByTenant(StoreDone[] done) {
+        Map<String, List<String>> byTenant = new LinkedHashMap<>();
+        for (StoreDone d : done) {
+            if (d != null && !d.evicted().isEmpty()) {
+                byTenant.computeIfAbsent(d.tenant(), t -> new ArrayList<>()).addAll(d.evicted());
+            }
+        }
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (Map.Entry<String, List<String>> e : byTenant.entrySet()) {
+            all = all.call(() -> evict(e.getKey(), e.getValue())
+                    .onFailure().invoke(f -> Log.warnf("removing %d evicted entries of tenant %s from the other tiers "
+                            + "failed; they stay until their TTL: %s", e.getValue().size(), e.getKey(), f.toString()))
+                    .onFailure().recoverWithNull());
+        }
+        return all;
     }
 
     private static StoreOutcome failedOutcome(Throwable e) {
@@ -291,17 +327,10 @@ public class TieredCacheService {
             return Uni.createFrom().item(soFar);
         }
         TierMeters t = from.get(index);
-        return removeOne(t, tenant, hashes, 0, 0L).invoke(n -> {
+        return t.tier.invalidateAll(tenant, hashes).invoke(n -> {
             t.invalidateKey.increment();
             t.invalidatedEntries.increment(n);
         }).flatMap(n -> removeFrom(from, tenant, hashes, index + 1, soFar + n));
-    }
-
-    private Uni<Long> removeOne(TierMeters t, String tenant, List<String> hashes, int i, long soFar) {
-        if (i == hashes.size()) {
-            return Uni.createFrom().item(soFar);
-        }
-        return t.tier.invalidate(tenant, hashes.get(i)).flatMap(n -> removeOne(t, tenant, hashes, i + 1, soFar + n));
     }
 
     private Uni<Long> invalidateTenantFrom(int index, String tenantId, long removedSoFar) {

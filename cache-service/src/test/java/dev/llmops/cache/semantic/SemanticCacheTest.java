@@ -25,6 +25,7 @@ import llmops.cache.v1.InvalidateRequest;
 import llmops.cache.v1.LookupRequest;
 import llmops.cache.v1.LookupResponse;
 import llmops.cache.v1.SemanticOptions;
+import llmops.cache.v1.StoreBatchRequest;
 import llmops.cache.v1.StoreRequest;
 import llmops.cache.v1.StoreResponse;
 import llmops.common.v1.Caller;
@@ -232,10 +233,12 @@ class SemanticCacheTest {
     @Test
     void aTenantIsBoundedAndTheOldestAreEvicted() {
         String t = tenant(); // %test bound: 50 entries per tenant
+        // one ms apart: two stores in the same ms would leave the age order to the keys' hashes
+        long created = System.currentTimeMillis() - 60_000;
         List<String> keys = new ArrayList<>();
         for (int i = 0; i < 55; i++) {
             keys.add(cache.store(StoreRequest.newBuilder().setQuery(query(t, "Entry " + i))
-                    .setAnswer(answer("a" + i)).build()).getCacheKey());
+                    .setAnswer(answer("a" + i).toBuilder().setCreatedUnixMs(created + i)).build()).getCacheKey());
         }
         for (int i = 0; i < 5; i++) {
             assertFalse(cache.lookup(LookupRequest.newBuilder().setQuery(query(t, "Entry " + i)).build()).getHit(),
@@ -250,6 +253,37 @@ class SemanticCacheTest {
         for (int i = 0; i < 5; i++) {
             assertFalse(redis.key().exists(prefix + "exact:{" + t + "}:" + keys.get(i)));
         }
+    }
+
+    @Test
+    void aStoreBatchAtTheBoundRemovesTheEvictedEntriesFromBothTiers() {
+        String t = tenant(); // %test bound: 50 entries per tenant
+        long created = System.currentTimeMillis() - 60_000; // one ms apart: the age order is the question order
+        StoreBatchRequest.Builder first = StoreBatchRequest.newBuilder();
+        for (int i = 0; i < 50; i++) {
+            first.addStores(StoreRequest.newBuilder().setQuery(query(t, "Question number " + i))
+                    .setAnswer(answer("a" + i).toBuilder().setCreatedUnixMs(created + i)).setSemantic(ON));
+        }
+        List<String> keys = new ArrayList<>();
+        cache.storeBatch(first.build()).getOutcomesList().forEach(o -> keys.add(o.getResponse().getCacheKey()));
+        assertEquals(50L, redis.sortedSet(String.class).zcard(prefix + "sem:{" + t + "}:ids"));
+
+        // five more, each evicting the oldest; the semantic copies go in one call per tenant after the batch's stores
+        StoreBatchRequest.Builder more = StoreBatchRequest.newBuilder();
+        for (int i = 50; i < 55; i++) {
+            more.addStores(StoreRequest.newBuilder().setQuery(query(t, "Question number " + i))
+                    .setAnswer(answer("a" + i).toBuilder().setCreatedUnixMs(created + i)).setSemantic(ON));
+        }
+        cache.storeBatch(more.build()).getOutcomesList().forEach(o -> assertTrue(o.getResponse().getStored()));
+        assertEquals(50L, redis.sortedSet(String.class).zcard(prefix + "meta:{" + t + "}:created"));
+        assertEquals(50L, redis.sortedSet(String.class).zcard(prefix + "sem:{" + t + "}:ids"));
+        List<String> live = redis.sortedSet(String.class).zrange(prefix + "sem:{" + t + "}:ids", 0, -1);
+        for (String evicted : keys.subList(0, 5)) {
+            assertFalse(redis.key().exists(prefix + "exact:{" + t + "}:" + evicted));
+            assertFalse(redis.key().exists(prefix + "sem:{" + t + "}:" + evicted), "semantic copy of " + evicted);
+            assertFalse(live.contains(evicted));
+        }
+        assertTrue(redis.key().exists(prefix + "sem:{" + t + "}:" + keys.get(5)));
     }
 
     @Test

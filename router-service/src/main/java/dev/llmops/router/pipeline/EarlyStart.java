@@ -51,7 +51,7 @@ public final class EarlyStart {
                     return Uni.createFrom().voidItem();
                 }
                 started.outcome.onItemOrFailure().transformToUni((answer, failure) -> failure != null
-                                ? Uni.createFrom().voidItem() // nothing was reserved: nothing to give back
+                                ? Uni.createFrom().voidItem() // the before failed: nothing to undo
                                 : step.after(ex))
                         .subscribe().with(ignored -> { }, e -> Log.warnf("%s of request %s, which ended before it, "
                                 + "failed after: %s", step.getClass().getSimpleName(), ex.requestId(), e.toString()));

@@ -181,7 +181,7 @@ public class SemanticCacheService implements CacheTier {
 
     @Override
     public Uni<Long> invalidate(String tenantId, String hash) {
-        return repository.delete(tenantId, List.of(hash)).invoke(() -> sync.index().remove(tenantId, hash));
+        return invalidateAll(tenantId, List.of(hash));
     }
 
     /** One Redis call per {@code invalidate-batch-size} keys (a StoreBatch's evictions, an Invalidate by tag). */

@@ -64,15 +64,20 @@ class ChatPipelineTest {
         assertEquals(List.of("before a", "before b", "provider", "after b", "after a"), trace);
     }
 
-    /** A step whose after starts, records itself and waits until the test completes it (or fails it). */
+    /** A call that records "<what> started" and waits until the test completes it (or fails it) under its name. */
+    <T> Uni<T> waiting(String what, String name, Map<String, UniEmitter<? super T>> pending) {
+        return Uni.createFrom().emitter(em -> {
+            trace.add(what + " started");
+            pending.put(name, em);
+        });
+    }
+
+    /** A step whose after waits (see {@link #waiting}). */
     ChatStep waitingAfter(String name, Map<String, UniEmitter<? super Void>> pending) {
         return new ChatStep() {
             @Override
             public Uni<Void> after(ChatExchange ex) {
-                return Uni.createFrom().emitter(em -> {
-                    trace.add("after " + name + " started");
-                    pending.put(name, em);
-                });
+                return waiting("after " + name, name, pending);
             }
         };
     }
@@ -162,15 +167,12 @@ class ChatPipelineTest {
         assertEquals("redacted", r.content());
     }
 
-    /** A step whose before starts, records itself and waits until the test completes it (or fails it). */
+    /** A step whose before waits (see {@link #waiting}); its after records whether an answer was bought. */
     ChatStep waitingBefore(String name, Map<String, UniEmitter<? super ChatResult>> pending) {
         return new ChatStep() {
             @Override
             public Uni<ChatResult> before(ChatExchange ex) {
-                return Uni.createFrom().emitter(em -> {
-                    trace.add("before " + name + " started");
-                    pending.put(name, em);
-                });
+                return waiting("before " + name, name, pending);
             }
 
             @Override

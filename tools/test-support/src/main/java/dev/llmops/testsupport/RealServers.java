@@ -53,7 +53,7 @@ public final class RealServers {
             s.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException("PostgreSQL at " + PG_HOST + ":" + PG_PORT + " as " + PG_USER
-                    + " refused '" + sql + "' (run .ci/ensure-servers to create the role): " + e.getMessage(), e);
+                    + " refused '" + sql + "' (run scripts/ensure-servers.sh to create the role): " + e.getMessage(), e);
         }
     }
 

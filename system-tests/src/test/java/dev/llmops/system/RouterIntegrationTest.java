@@ -179,8 +179,8 @@ class RouterIntegrationTest {
         assertTrue(lookup(asKey).getHit());
     }
 
-    // the router starts the cache lookup alongside the input check, with the prompt as the caller sent it: what that
-    // finds must count only when the check let the prompt through unchanged
+    // whatever order the router makes its calls in, an answer the cache holds under the prompt as the caller sent it
+    // counts only when the input check let that prompt through unchanged
     @Test
     void anAnswerCachedUnderAnUnredactedPromptIsNotServedForThatPromptOnceRedacted() throws Exception {
         String ticket = UUID.randomUUID().toString();

@@ -68,16 +68,6 @@ public interface RouterConfig {
     @WithDefault("true")
     boolean reserveEarly();
 
-    /**
-     * The cache lookup starts with the input check instead of after it, with the prompt as the caller sent it: a miss
-     * waits for one internal call less in turn. Its answer is used only when the check left the prompt as it was (it
-     * allowed it); a redacted prompt is looked up again with the rewrite, so a prompt the check changes or blocks costs
-     * one lookup that would otherwise not be made, and the cache-service sees the prompt before its redaction (it
-     * keeps nothing from a lookup). False = the lookup starts after the check, with the checked prompt only.
-     */
-    @WithDefault("true")
-    boolean lookupEarly();
-
     interface ApiKey {
         /** Lower-case hex SHA-256 of the key's UTF-8 bytes. */
         String sha256();

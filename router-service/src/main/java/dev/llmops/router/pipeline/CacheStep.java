@@ -15,10 +15,8 @@ import llmops.cache.v1.CacheQuery;
 import llmops.cache.v1.CachedAnswer;
 import llmops.cache.v1.CacheTierKind;
 import llmops.cache.v1.LookupRequest;
-import llmops.cache.v1.LookupResponse;
 import llmops.cache.v1.SemanticOptions;
 import llmops.cache.v1.StoreRequest;
-import llmops.common.v1.ChatMessage;
 import llmops.router.v1.ChatRequest;
 import llmops.router.v1.Tool;
 
@@ -50,37 +48,12 @@ public final class CacheStep implements ChatStep {
                         .setPolicy("default".equals(semanticPolicy) ? "" : semanticPolicy).build();
     }
 
-    /** One request's lookup started ahead of the input check, and the prompt it looked up. */
-    private record EarlyLookup(List<ChatMessage> messages, Uni<LookupResponse> found) { }
-
-    /**
-     * Goes before the input check: starts the lookup with the prompt as the caller sent it, so that it runs while the
-     * check runs. The cache's own place uses what it found only when the check left the prompt as it was; a redacted
-     * prompt is looked up again, a blocked one never gets there. Nothing is stored or served before the check.
-     */
-    public ChatStep lookUpEarly() {
-        return new ChatStep() {
-            @Override
-            public Uni<ChatResult> before(ChatExchange ex) {
-                if (!optedOut(ex)) {
-                    Uni<LookupResponse> found = lookup(ex).memoize().indefinitely();
-                    found.subscribe().with(ignored -> { }, ignored -> { }); // runs now; a failed lookup is a miss
-                    ex.stepState(CacheStep.this, new EarlyLookup(ex.messages(), found));
-                }
-                return Uni.createFrom().nullItem();
-            }
-        };
-    }
-
     @Override
     public Uni<ChatResult> before(ChatExchange ex) {
         if (optedOut(ex)) {
             return Uni.createFrom().nullItem();
         }
-        EarlyLookup early = ex.stepState(this);
-        // the same list object: the input check did not rewrite the prompt
-        Uni<LookupResponse> lookup = early != null && early.messages() == ex.messages() ? early.found() : lookup(ex);
-        return lookup.map(found -> {
+        return cache.lookup(LookupRequest.newBuilder().setQuery(query(ex)).setSemantic(semanticFor(ex)).build()).map(found -> {
             if (!found.getHit()) {
                 return null;
             }
@@ -90,10 +63,6 @@ public final class CacheStep implements ChatStep {
             CachedAnswer a = found.getAnswer();
             return new ChatResult(a.getContent(), a.getFinishReason(), a.getUsage(), a.getModel());
         });
-    }
-
-    private Uni<LookupResponse> lookup(ChatExchange ex) {
-        return cache.lookup(LookupRequest.newBuilder().setQuery(query(ex)).setSemantic(semanticFor(ex)).build());
     }
 
     @Override

@@ -70,8 +70,7 @@ public class RoutingService {
         java.util.Map<String, dev.llmops.router.pipeline.ChatStep> available = new java.util.LinkedHashMap<>();
         available.put("usage-event", new UsageEventStep(usageEvents));
         available.put("input-guard", new InputGuardStep(guardrail, config.restorePlaceholders()));
-        CacheStep cacheStep = new CacheStep(cache, config.cacheTtlSeconds(), config.cacheSemanticPolicy());
-        available.put("cache", cacheStep);
+        available.put("cache", new CacheStep(cache, config.cacheTtlSeconds(), config.cacheSemanticPolicy()));
         available.put("budget", new BudgetStep(cost, config.defaultMaxTokens()));
         available.put("output-guard", new OutputGuardStep(guardrail));
         List<String> enabled = config.steps().filter(list -> !list.equals(List.of("none"))).orElse(List.of());
@@ -95,10 +94,6 @@ public class RoutingService {
             EarlyStart budget = new EarlyStart(available.get("budget"));
             steps.set(steps.indexOf(available.get("budget")), budget.await());
             steps.add(steps.indexOf(available.get(firstCall)), budget.start());
-        }
-        // the cache lookup starts with the input check too; its answer counts only for a prompt the check left as it was
-        if (config.lookupEarly() && enabled.contains("cache") && enabled.contains("input-guard")) {
-            steps.add(steps.indexOf(available.get("input-guard")), cacheStep.lookUpEarly());
         }
         this.pipeline = new ChatPipeline(steps);
     }

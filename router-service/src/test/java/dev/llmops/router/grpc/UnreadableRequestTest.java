@@ -1,23 +1,15 @@
 package dev.llmops.router.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmops.testsupport.IsolatedServersResource;
-import io.grpc.CallOptions;
-import io.grpc.MethodDescriptor;
+import dev.llmops.testsupport.RawGrpc;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import llmops.router.v1.RouterServiceGrpc;
 import org.junit.jupiter.api.Test;
 
@@ -29,39 +21,16 @@ class UnreadableRequestTest {
     static final byte[] MODEL_NOT_UTF8 = {0x12, 0x02, (byte) 0xC3, 0x28};
     /** ChatStreamRequest.chat (field 1) holding the same. */
     static final byte[] STREAM_MODEL_NOT_UTF8 = {0x0A, 0x04, 0x12, 0x02, (byte) 0xC3, 0x28};
-    /** A varint that never ends: no protobuf message at all. */
-    static final byte[] NOT_PROTOBUF = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
-
-    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
 
     @GrpcClient("router")
     RouterServiceGrpc.RouterServiceBlockingStub router;
 
     Status chat(byte[] body) {
-        MethodDescriptor<byte[], byte[]> raw = RouterServiceGrpc.getChatMethod().toBuilder(BYTES, BYTES).build();
-        return assertThrows(StatusRuntimeException.class,
-                () -> ClientCalls.blockingUnaryCall(router.getChannel(), raw, CallOptions.DEFAULT, body)).getStatus();
+        return RawGrpc.call(router.getChannel(), RouterServiceGrpc.getChatMethod(), body);
     }
 
     Status chatStream(byte[] body) {
-        MethodDescriptor<byte[], byte[]> raw = RouterServiceGrpc.getChatStreamMethod().toBuilder(BYTES, BYTES).build();
-        return assertThrows(StatusRuntimeException.class,
-                () -> ClientCalls.blockingServerStreamingCall(router.getChannel(), raw, CallOptions.DEFAULT, body)
-                        .hasNext()).getStatus();
+        return RawGrpc.call(router.getChannel(), RouterServiceGrpc.getChatStreamMethod(), body);
     }
 
     static void assertInvalidArgumentNaming(String type, Status status) {
@@ -78,7 +47,7 @@ class UnreadableRequestTest {
 
     @Test
     void bytesThatAreNoProtobufMessageGetInvalidArgument() {
-        assertInvalidArgumentNaming("llmops.router.v1.ChatRequest", chat(NOT_PROTOBUF));
-        assertInvalidArgumentNaming("llmops.router.v1.ChatStreamRequest", chatStream(NOT_PROTOBUF));
+        assertInvalidArgumentNaming("llmops.router.v1.ChatRequest", chat(RawGrpc.NOT_PROTOBUF));
+        assertInvalidArgumentNaming("llmops.router.v1.ChatStreamRequest", chatStream(RawGrpc.NOT_PROTOBUF));
     }
 }

@@ -1,4 +1,4 @@
-package dev.llmops.router.grpc;
+package dev.llmops.grpcsupport;
 
 import com.google.protobuf.Message;
 import io.grpc.ForwardingServerCallListener;

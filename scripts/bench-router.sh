@@ -8,7 +8,8 @@
 # Every service JVM runs one Vert.x event loop and the serial GC, as the k8s manifests deploy them (1 CPU each).
 # Prints a Markdown table. Everything listens on 127.0.0.1; all processes are stopped at the end.
 #   UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (15s, per run: the load driver is a fresh JVM each run and compiles for ~10 s)  JIT_WARMUP (120s, per router, once)
-#   BENCH_JAVA (java)  PORTKEY_VERSION (1.15.2)
+#   BENCH_JAVA (java)  PORTKEY_VERSION (1.15.2)  JVM_OPTS (extra JVM options for the four services and both routers,
+#   e.g. -XX:+UseCompactObjectHeaders on JDK 25)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -48,7 +49,8 @@ rabbitmqctl -q add_vhost "$RUN" && rabbitmqctl -q set_permissions -p "$RUN" gues
 
 start() { # name port jar args...
   local name=$1 port=$2 jar=$3; shift 3
-  "$JAVA" -Xms512m -Xmx512m -XX:+UseSerialGC -Dquarkus.vertx.event-loops-pool-size=1 "$@" -jar "$jar" >"$OUT/$name.log" 2>&1 &
+  # shellcheck disable=SC2086
+  "$JAVA" -Xms512m -Xmx512m -XX:+UseSerialGC -Dquarkus.vertx.event-loops-pool-size=1 ${JVM_OPTS:-} "$@" -jar "$jar" >"$OUT/$name.log" 2>&1 &
   PIDS+=($!)
 }
 svc_args() { # name port
@@ -127,7 +129,7 @@ load "router full pipeline, 16 in flight" http://127.0.0.1:18080 "${FAST[@]}" --
 load "portkey, 16 in flight" http://127.0.0.1:18787 "${FAST[@]}" "${PK_FAST[@]}"
 
 echo
-echo "Upstream latency ${LAT} ms; $(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); measured $(date -u +%Y-%m-%d)."
+echo "Upstream latency ${LAT} ms; $(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); extra JVM options: ${JVM_OPTS:-none}; measured $(date -u +%Y-%m-%d)."
 echo
 echo "| run | throughput (req/s) | p50 ms | p90 ms | p99 ms | p99.9 ms | errors |"
 echo "|---|---|---|---|---|---|---|"

@@ -1,12 +1,8 @@
 package dev.llmops.system;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.llmops.testsupport.RawGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
-import io.grpc.Status;
 import llmops.cache.v1.CacheServiceGrpc;
 import llmops.cost.v1.CostServiceGrpc;
 import llmops.guardrail.v1.GuardrailServiceGrpc;
@@ -21,9 +17,7 @@ class UnreadableRequestsTest {
     static void assertNamed(String type, ServiceProcess service, MethodDescriptor<?, ?> method) {
         ManagedChannel channel = Clients.channel(service);
         try {
-            Status status = RawGrpc.call(channel, method, RawGrpc.NOT_PROTOBUF);
-            assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), method.getFullMethodName() + ": " + status);
-            assertTrue(status.getDescription().contains(type), status.getDescription());
+            RawGrpc.assertInvalidArgumentNaming(type, RawGrpc.call(channel, method, RawGrpc.NOT_PROTOBUF));
         } finally {
             channel.shutdownNow();
         }

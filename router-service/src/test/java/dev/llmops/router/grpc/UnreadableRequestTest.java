@@ -1,8 +1,5 @@
 package dev.llmops.router.grpc;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.llmops.testsupport.IsolatedServersResource;
 import dev.llmops.testsupport.RawGrpc;
 import io.grpc.Status;
@@ -33,21 +30,15 @@ class UnreadableRequestTest {
         return RawGrpc.call(router.getChannel(), RouterServiceGrpc.getChatStreamMethod(), body);
     }
 
-    static void assertInvalidArgumentNaming(String type, Status status) {
-        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), String.valueOf(status));
-        assertTrue(status.getDescription().contains(type) && status.getDescription().contains("UTF-8"),
-                status.getDescription());
-    }
-
     @Test
     void aStringThatIsNotUtf8GetsInvalidArgumentNamingTheMessageToSend() {
-        assertInvalidArgumentNaming("llmops.router.v1.ChatRequest", chat(MODEL_NOT_UTF8));
-        assertInvalidArgumentNaming("llmops.router.v1.ChatStreamRequest", chatStream(STREAM_MODEL_NOT_UTF8));
+        RawGrpc.assertInvalidArgumentNaming("llmops.router.v1.ChatRequest", chat(MODEL_NOT_UTF8));
+        RawGrpc.assertInvalidArgumentNaming("llmops.router.v1.ChatStreamRequest", chatStream(STREAM_MODEL_NOT_UTF8));
     }
 
     @Test
     void bytesThatAreNoProtobufMessageGetInvalidArgument() {
-        assertInvalidArgumentNaming("llmops.router.v1.ChatRequest", chat(RawGrpc.NOT_PROTOBUF));
-        assertInvalidArgumentNaming("llmops.router.v1.ChatStreamRequest", chatStream(RawGrpc.NOT_PROTOBUF));
+        RawGrpc.assertInvalidArgumentNaming("llmops.router.v1.ChatRequest", chat(RawGrpc.NOT_PROTOBUF));
+        RawGrpc.assertInvalidArgumentNaming("llmops.router.v1.ChatStreamRequest", chatStream(RawGrpc.NOT_PROTOBUF));
     }
 }

@@ -36,6 +36,18 @@ public final class RawGrpc {
     private RawGrpc() {
     }
 
+    /**
+     * Fails unless {@code status} is INVALID_ARGUMENT with a description that names {@code type} (the request message
+     * to send) and says string fields must be UTF-8: what grpc-support answers for a request gRPC cannot read.
+     */
+    public static void assertInvalidArgumentNaming(String type, Status status) {
+        String description = String.valueOf(status.getDescription());
+        if (status.getCode() != Status.Code.INVALID_ARGUMENT || !description.contains(type)
+                || !description.contains("UTF-8")) {
+            throw new AssertionError("expected INVALID_ARGUMENT naming " + type + " and UTF-8, got " + status);
+        }
+    }
+
     /** How a call of the unary or server-streaming {@code method} with {@code request} ended: OK when it answered. */
     public static Status call(Channel channel, MethodDescriptor<?, ?> method, byte[] request) {
         MethodDescriptor<byte[], byte[]> raw = method.toBuilder(BYTES, BYTES).build();

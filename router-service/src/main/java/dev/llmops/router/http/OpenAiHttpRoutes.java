@@ -15,6 +15,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.OptionalLong;
 import llmops.router.v1.ChatResponse;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -170,9 +171,13 @@ public class OpenAiHttpRoutes {
             return;
         }
         Status status = Status.fromThrowable(e);
-        if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-            // the real wait when the error carries RetryInfo (rate limits do); 1 s otherwise
-            response.putHeader("retry-after", Long.toString(RetryInfos.retryAfterSeconds(e).orElse(1)));
+        // the real wait when the error carries RetryInfo (rate limits do, and a route whose every upstream failed
+        // when one of them said when to come back); 1 s for other RESOURCE_EXHAUSTED errors (budgets)
+        OptionalLong wait = RetryInfos.retryAfterSeconds(e);
+        if (wait.isPresent()) {
+            response.putHeader("retry-after", Long.toString(wait.getAsLong()));
+        } else if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+            response.putHeader("retry-after", "1");
         }
         response.setStatusCode(OpenAiErrors.httpStatus(status.getCode())).putHeader("content-type", "application/json")
                 .end(OpenAiErrors.body(e).encode());

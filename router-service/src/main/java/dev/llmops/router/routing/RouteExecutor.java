@@ -3,6 +3,7 @@ package dev.llmops.router.routing;
 import dev.llmops.router.ChatExchange;
 import dev.llmops.router.ChatResult;
 import dev.llmops.router.Route;
+import dev.llmops.router.limits.RetryInfos;
 import dev.llmops.router.provider.ProviderCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -300,12 +301,16 @@ public final class RouteExecutor {
                     ? "route '" + plan.name() + "': a target rejected the request (not a fallback error for this route): "
                     : "route '" + plan.name() + "': all " + order.size() + " target" + (order.size() > 1 ? "s" : "")
                     + " failed: ";
-            Metadata trailers = new Metadata();
-            if (shortestRetryAfter != null) {
-                trailers.put(UpstreamErrors.RETRY_AFTER_MS, String.valueOf(shortestRetryAfter.toMillis()));
+            String message = head + String.join("; ", failures);
+            if (shortestRetryAfter == null) {
+                return Status.fromCode(code).withDescription(message).asRuntimeException();
             }
-            String retry = shortestRetryAfter == null ? "" : " (retry after " + Math.max(1, (shortestRetryAfter.toMillis() + 999) / 1000) + " s)";
-            return Status.fromCode(code).withDescription(head + String.join("; ", failures) + retry).asRuntimeException(trailers);
+            // the shortest wait any target asked for, as gRPC's RetryInfo (HTTP: retry-after) and our own trailer
+            long ms = shortestRetryAfter.toMillis();
+            Metadata trailers = new Metadata();
+            trailers.put(UpstreamErrors.RETRY_AFTER_MS, String.valueOf(ms));
+            return RetryInfos.withRetryInfo(code, message + " (retry after " + Math.max(1, (ms + 999) / 1000) + " s)",
+                    ms, trailers);
         }
     }
 

@@ -14,7 +14,8 @@ import llmops.common.v1.Role;
  * <p>
  * The scope is a SHA-256 over: format, tenant, model class (or model), every system/developer message, the tools
  * hash, every earlier turn (user, assistant, tool; i.e. the conversation before the last user turn), the
- * temperature band, the top_p band, max_tokens, stop sequences and the response format. Only the last user turn
+ * temperature band, the top_p band, max_tokens, stop sequences and the response format (its strict flag and
+ * description only when set). Only the last user turn
  * is embedded. The seed is left out: it only makes identical prompts reproducible.
  */
 public record SemanticScope(String scope, String text) {
@@ -61,6 +62,11 @@ public record SemanticScope(String scope, String text) {
         str(md, "rf:" + p.getResponseFormat().getTypeValue());
         str(md, p.getResponseFormat().getJsonSchema());
         str(md, p.getResponseFormat().getSchemaName());
+        if (p.getResponseFormat().getStrict() || !p.getResponseFormat().getDescription().isEmpty()) {
+            // only when set, so the scopes of entries stored before these fields existed stay the same
+            str(md, "rf-strict:" + p.getResponseFormat().getStrict());
+            str(md, p.getResponseFormat().getDescription());
+        }
         return new SemanticScope(HexFormat.of().formatHex(md.digest()), text);
     }
 

@@ -26,9 +26,10 @@ import llmops.common.v1.ResponseFormat;
  * opt(seed: i64)
  * [tool trailer: only when some message has tool calls or a tool_call_id]
  * [u32(0) str(tools_hash): only when tools_hash is set]
+ * [u32(0xFFFFFFFF) bool(response_format.strict) str(response_format.description): only when either is set]
  * </pre>
  * {@code str} is u32 byte length + UTF-8 bytes; {@code opt(x)} is byte 0 when unset, else byte 1 + x; numbers are
- * big-endian, doubles as IEEE-754 bits with -0.0 folded into 0.0. Key id, user id and tags are not part of it.
+ * big-endian, {@code bool} one byte 0 or 1, doubles as IEEE-754 bits with -0.0 folded into 0.0. Key id, user id and tags are not part of it.
  */
 @ApplicationScoped
 public class CacheKeyFactory {
@@ -89,6 +90,13 @@ public class CacheKeyFactory {
             e.u32(0);
             e.str(query.getToolsHash());
         }
+        if (rf.getStrict() || !rf.getDescription().isEmpty()) {
+            // last, and only when set (so earlier keys stay): u32(0xFFFFFFFF), which neither the tool trailer (a
+            // message count) nor the tools-hash trailer (u32(0)) starts with
+            e.u32(-1);
+            e.bool(rf.getStrict());
+            e.str(rf.getDescription());
+        }
         return e.finish();
     }
 
@@ -144,6 +152,10 @@ public class CacheKeyFactory {
 
         void absent() {
             md.update((byte) 0);
+        }
+
+        void bool(boolean b) {
+            md.update((byte) (b ? 1 : 0));
         }
 
         void u32(int v) {

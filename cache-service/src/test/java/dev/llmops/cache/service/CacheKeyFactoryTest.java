@@ -118,6 +118,41 @@ class CacheKeyFactoryTest {
     }
 
     @Test
+    void goldenKeyWithTheResponseFormatTrailerAfterTheToolsHash() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        writeStr(out, "llmops.cache.exact.v1");
+        writeStr(out, "t1");
+        writeStr(out, "m");
+        out.writeInt(1);
+        out.writeInt(2);
+        writeStr(out, "");
+        writeStr(out, "hi");
+        out.writeByte(0); // temperature
+        out.writeByte(0); // top_p
+        out.writeByte(0); // max_tokens
+        out.writeInt(0); // stop
+        out.writeInt(3); // JSON_SCHEMA
+        writeStr(out, "{}");
+        writeStr(out, "");
+        out.writeByte(0); // seed
+        out.writeInt(0); // tools-hash trailer
+        writeStr(out, "ab12");
+        out.writeInt(-1); // response-format trailer: 0xFFFFFFFF
+        out.writeByte(1); // strict
+        writeStr(out, "a weather report");
+        String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+
+        CacheQuery q = CacheQuery.newBuilder().setCaller(Caller.newBuilder().setTenantId("t1")).setModel("m")
+                .addMessages(ChatMessage.newBuilder().setRole(Role.ROLE_USER).setContent("hi"))
+                .setParameters(GenerationParameters.newBuilder().setResponseFormat(ResponseFormat.newBuilder()
+                        .setType(ResponseFormatType.RESPONSE_FORMAT_TYPE_JSON_SCHEMA).setJsonSchema("{}")
+                        .setStrict(true).setDescription("a weather report")))
+                .setToolsHash("ab12").build();
+        assertEquals(expected, key(q));
+    }
+
+    @Test
     void everySingleChangedFieldGivesADifferentKey() {
         Map<String, UnaryOperator<CacheQuery.Builder>> changes = new LinkedHashMap<>();
         changes.put("tenant", b -> b.setCaller(b.getCaller().toBuilder().setTenantId("acme2")));
@@ -153,6 +188,13 @@ class CacheKeyFactoryTest {
         changes.put("format name", b -> b.setParameters(b.getParameters().toBuilder().setResponseFormat(
                 b.getParameters().getResponseFormat().toBuilder().setSchemaName("answer2"))));
         changes.put("format unset", b -> b.setParameters(b.getParameters().toBuilder().clearResponseFormat()));
+        changes.put("format strict", b -> b.setParameters(b.getParameters().toBuilder().setResponseFormat(
+                b.getParameters().getResponseFormat().toBuilder().setStrict(true))));
+        changes.put("format description", b -> b.setParameters(b.getParameters().toBuilder().setResponseFormat(
+                b.getParameters().getResponseFormat().toBuilder().setDescription("a weather report"))));
+        changes.put("format strict and description", b -> b.setParameters(b.getParameters().toBuilder()
+                .setResponseFormat(b.getParameters().getResponseFormat().toBuilder().setStrict(true)
+                        .setDescription("a weather report"))));
         changes.put("seed", b -> b.setParameters(b.getParameters().toBuilder().setSeed(43)));
         changes.put("seed unset", b -> b.setParameters(b.getParameters().toBuilder().clearSeed()));
         changes.put("no parameters", CacheQuery.Builder::clearParameters);

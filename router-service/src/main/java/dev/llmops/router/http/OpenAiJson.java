@@ -316,8 +316,27 @@ public final class OpenAiJson {
                 if (!(f.getValue("json_schema") instanceof JsonObject js) || !(js.getValue("schema") instanceof JsonObject schema)) {
                     throw invalid("'response_format.json_schema.schema' must be a JSON Schema object");
                 }
-                yield ResponseFormat.newBuilder().setType(ResponseFormatType.RESPONSE_FORMAT_TYPE_JSON_SCHEMA)
-                        .setJsonSchema(schema.encode()).setSchemaName(js.getString("name", "")).build();
+                ResponseFormat.Builder rf = ResponseFormat.newBuilder()
+                        .setType(ResponseFormatType.RESPONSE_FORMAT_TYPE_JSON_SCHEMA).setJsonSchema(schema.encode());
+                if (js.getValue("name") != null) {
+                    if (!(js.getValue("name") instanceof String name)) {
+                        throw invalid("'response_format.json_schema.name' must be a string");
+                    }
+                    rf.setSchemaName(name);
+                }
+                if (js.getValue("strict") != null) {
+                    if (!(js.getValue("strict") instanceof Boolean strict)) {
+                        throw invalid("'response_format.json_schema.strict' must be true or false");
+                    }
+                    rf.setStrict(strict);
+                }
+                if (js.getValue("description") != null) {
+                    if (!(js.getValue("description") instanceof String description)) {
+                        throw invalid("'response_format.json_schema.description' must be a string");
+                    }
+                    rf.setDescription(description);
+                }
+                yield rf.build();
             }
             default -> throw invalid("'response_format.type' must be text, json_object or json_schema, got '" + type + "'");
         };

@@ -31,7 +31,8 @@ class OpenAiJsonTest {
                 {"model": "gpt-4o-mini", "temperature": 0.5, "top_p": 0.9, "max_tokens": 100, "stop": "END",
                  "seed": 7, "user": "u1", "metadata": {"team": "search"}, "stream": true,
                  "stream_options": {"include_usage": true},
-                 "response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": {"type": "object"}}},
+                 "response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": {"type": "object"},
+                                     "strict": true, "description": "the answer as JSON"}},
                  "messages": [{"role": "system", "content": "be brief"},
                               {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]}
                 """));
@@ -44,6 +45,8 @@ class OpenAiJsonTest {
         assertEquals(7, r.getParameters().getSeed());
         assertEquals(ResponseFormatType.RESPONSE_FORMAT_TYPE_JSON_SCHEMA, r.getParameters().getResponseFormat().getType());
         assertEquals("answer", r.getParameters().getResponseFormat().getSchemaName());
+        assertTrue(r.getParameters().getResponseFormat().getStrict());
+        assertEquals("the answer as JSON", r.getParameters().getResponseFormat().getDescription());
         assertEquals("u1", r.getUser());
         assertEquals("search", r.getTagsMap().get("team"));
         assertEquals(Role.ROLE_SYSTEM, r.getMessages(0).getRole());
@@ -92,6 +95,12 @@ class OpenAiJsonTest {
         assertTrue(invalid("{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image_url\"}]}]}")
                 .contains("messages[0].content[0]"));
         assertTrue(invalid("{\"model\": 5, \"messages\": []}").contains("'model' must be a string"));
+        for (String field : new String[] {"\"strict\": \"yes\"", "\"description\": 3", "\"name\": false"}) {
+            String name = field.substring(1, field.indexOf('"', 1));
+            assertTrue(invalid("{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"x\"}], "
+                    + "\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {}, " + field + "}}}")
+                    .contains("'response_format.json_schema." + name + "'"), field);
+        }
         assertTrue(invalid("{\"model\": \"m\", \"n\": 3, \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}")
                 .contains("n"));
     }

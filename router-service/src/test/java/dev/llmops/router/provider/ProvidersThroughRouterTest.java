@@ -132,6 +132,27 @@ class ProvidersThroughRouterTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"via-openai", "via-anthropic"})
+    void aStrictSchemaAndItsDescriptionReachTheUpstream(String model) {
+        JsonObject schema = new JsonObject().put("type", "object");
+        Response r = post(ask(model).put("response_format", new JsonObject().put("type", "json_schema")
+                .put("json_schema", new JsonObject().put("name", "weather").put("schema", schema).put("strict", true)
+                        .put("description", "A weather report for one city."))));
+        assertEquals(200, r.statusCode(), r.asString());
+        List<JsonObject> sent = LocalUpstreamResource.upstream.recentRequests();
+        JsonObject body = sent.get(sent.size() - 1).getJsonObject("body");
+        if (model.equals("via-openai")) {
+            assertEquals(new JsonObject().put("name", "weather").put("schema", schema).put("description",
+                    "A weather report for one city.").put("strict", true),
+                    body.getJsonObject("response_format").getJsonObject("json_schema"), body.encode());
+        } else { // Anthropic: JSON mode is a forced tool; the description tells the model what the JSON is for
+            JsonObject tool = body.getJsonArray("tools").getJsonObject(0);
+            assertEquals(schema, tool.getJsonObject("input_schema"));
+            assertTrue(tool.getString("description").endsWith("A weather report for one city."), tool.encode());
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"via-openai", "via-anthropic", "via-gemini"})
     void malformedToolsAreRefusedBeforeAnyUpstreamCall(String model) {
         Response r = post(ask(model).put("tools", TOOLS).put("tool_choice", new JsonObject().put("type", "function")

@@ -124,8 +124,11 @@ public final class AnthropicWire {
             JsonObject schema = format == ResponseFormatType.RESPONSE_FORMAT_TYPE_JSON_SCHEMA
                     ? new JsonObject(call.parameters().getResponseFormat().getJsonSchema())
                     : new JsonObject().put("type", "object");
+            String purpose = call.parameters().getResponseFormat().getDescription();
             tools.add(new JsonObject().put("name", JSON_TOOL)
-                    .put("description", "Give the answer as JSON that matches this schema.").put("input_schema", schema));
+                    .put("description", "Give the answer as JSON that matches this schema."
+                            + (purpose.isEmpty() ? "" : " " + purpose))
+                    .put("input_schema", schema));
             // without other tools the answer must be the JSON; with them, the model must call one of them or answer
             choice = call.tools().isEmpty() ? new JsonObject().put("type", "tool").put("name", JSON_TOOL)
                     : new JsonObject().put("type", "any");

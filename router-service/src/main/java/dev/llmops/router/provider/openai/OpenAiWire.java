@@ -122,10 +122,21 @@ public final class OpenAiWire {
             case RESPONSE_FORMAT_TYPE_TEXT -> new JsonObject().put("type", "text");
             case RESPONSE_FORMAT_TYPE_JSON_OBJECT -> new JsonObject().put("type", "json_object");
             case RESPONSE_FORMAT_TYPE_JSON_SCHEMA -> new JsonObject().put("type", "json_schema")
-                    .put("json_schema", new JsonObject().put("name", f.getSchemaName().isEmpty() ? "response" : f.getSchemaName())
-                            .put("schema", new JsonObject(f.getJsonSchema())));
+                    .put("json_schema", jsonSchema(f));
             default -> null;
         };
+    }
+
+    private static JsonObject jsonSchema(ResponseFormat f) {
+        JsonObject js = new JsonObject().put("name", f.getSchemaName().isEmpty() ? "response" : f.getSchemaName())
+                .put("schema", new JsonObject(f.getJsonSchema()));
+        if (!f.getDescription().isEmpty()) {
+            js.put("description", f.getDescription());
+        }
+        if (f.getStrict()) {
+            js.put("strict", true);
+        }
+        return js;
     }
 
     public static String roleName(Role role) {

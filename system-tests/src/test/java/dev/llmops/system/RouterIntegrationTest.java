@@ -45,6 +45,8 @@ import llmops.cost.v1.CostServiceGrpc;
 import llmops.cost.v1.GetBudgetRequest;
 import llmops.cost.v1.GetBudgetResponse;
 import llmops.cost.v1.SetBudgetRequest;
+import llmops.guardrail.v1.GetFairnessReportRequest;
+import llmops.guardrail.v1.GuardrailAdminServiceGrpc;
 import llmops.router.v1.ChatRequest;
 import llmops.router.v1.ChatResponse;
 import llmops.router.v1.ChatStreamRequest;
@@ -72,6 +74,7 @@ class RouterIntegrationTest {
     static ManagedChannel routerChannel;
     static ManagedChannel cacheChannel;
     static ManagedChannel costChannel;
+    static ManagedChannel guardrailChannel;
     static RouterServiceGrpc.RouterServiceBlockingStub router;
 
     @BeforeAll
@@ -80,6 +83,7 @@ class RouterIntegrationTest {
         routerChannel = Clients.channel(suite.router);
         cacheChannel = Clients.channel(suite.cache);
         costChannel = Clients.channel(suite.cost);
+        guardrailChannel = Clients.channel(suite.guardrail);
         router = Clients.router(routerChannel, Suite.API_KEY);
         // a first request warms the services: the cost-service loads its tokenizer on its first Reserve, which can
         // take longer than the router's deadline for it on a loaded machine (reported to the cost-service)
@@ -98,6 +102,7 @@ class RouterIntegrationTest {
         routerChannel.shutdownNow();
         cacheChannel.shutdownNow();
         costChannel.shutdownNow();
+        guardrailChannel.shutdownNow();
     }
 
     static ChatRequest chat(String userText) {
@@ -389,7 +394,9 @@ class RouterIntegrationTest {
         assertTrue(apiKey.startsWith("sk-llmops-"), apiKey);
 
         String question = "Hello from a virtual key " + UUID.randomUUID();
-        ChatResponse r = Clients.router(routerChannel, apiKey).chat(chat(question));
+        // the request's own tags and end user; the key's tags win where both name one
+        ChatResponse r = Clients.router(routerChannel, apiKey).chat(chat(question).toBuilder().setUser("end-user-7")
+                .putTags("kb", "other").putTags("feature", "faq").build());
         assertEquals("Echo: " + question, r.getContent());
         assertTrue(r.getCostNanosUsd() > 0);
         HttpResponse<String> models = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(suite.router.url("/v1/models")))
@@ -402,6 +409,17 @@ class RouterIntegrationTest {
         Map<String, Object> row = ledgerRow(r.getRequestId());
         assertEquals(tenant, row.get("tenant_id"));
         assertEquals(keyId, row.get("key_id"));
+        assertEquals("end-user-7", row.get("user_id"));
+        assertEquals(new JsonObject().put("kb", "pricing").put("feature", "faq").put("team", "search"),
+                new JsonObject((String) row.get("tags")));
+        // the guardrail got the same tags: its fairness report counts the input and output checks under them
+        GuardrailAdminServiceGrpc.GuardrailAdminServiceBlockingStub guardrailAdmin =
+                GuardrailAdminServiceGrpc.newBlockingStub(guardrailChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        await("the guardrail's fairness counters of " + tenant, () -> guardrailAdmin.getFairnessReport(
+                GetFairnessReportRequest.newBuilder().setTenantId(tenant).setTagKey("kb").build()).getCohortsList()
+                .stream().anyMatch(c -> c.getTagValue().equals("pricing") && c.getChecks() == 2));
+        assertEquals(List.of("search"), guardrailAdmin.getFairnessReport(GetFairnessReportRequest.newBuilder()
+                .setTenantId(tenant).setTagKey("team").build()).getCohortsList().stream().map(c -> c.getTagValue()).toList());
 
         admin.revokeKey(RevokeKeyRequest.newBuilder().setKeyId(keyId).build());
         await("the revoked key to be refused", () -> {
@@ -478,13 +496,13 @@ class RouterIntegrationTest {
 
     static Map<String, Object> ledgerRow(String requestId) {
         try (var c = DriverManager.getConnection(RealServers.jdbcUrl(suite.run), RealServers.PG_USER, RealServers.PG_PASSWORD);
-             PreparedStatement s = c.prepareStatement("SELECT tenant_id, key_id, route, tier, cache_savings_usd"
-                     + " FROM usage_ledger WHERE request_id = ?")) {
+             PreparedStatement s = c.prepareStatement("SELECT tenant_id, key_id, user_id, tags::text AS tags, route,"
+                     + " tier, cache_savings_usd FROM usage_ledger WHERE request_id = ?")) {
             s.setString(1, requestId);
             try (ResultSet rs = s.executeQuery()) {
                 assertTrue(rs.next(), "no ledger row for " + requestId);
                 Map<String, Object> row = new HashMap<>();
-                for (String column : List.of("tenant_id", "key_id", "route", "tier", "cache_savings_usd")) {
+                for (String column : List.of("tenant_id", "key_id", "user_id", "tags", "route", "tier", "cache_savings_usd")) {
                     row.put(column, rs.getObject(column));
                 }
                 return row;

@@ -6,7 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmops.upstream.LocalUpstream;
 import dev.llmops.upstream.UpstreamBehaviour;
+import com.google.protobuf.UnknownFieldSet;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,6 +60,54 @@ class LoadGenTest {
             assertTrue(r.errors().get("http 503") > 0, r.errors().toString());
         } finally {
             upstream.behave(upstream.behaviour().with(new JsonObject().put("error_rate", 0.0)));
+        }
+    }
+
+    /** What a minimal gRPC server (HTTP/2 cleartext, prior knowledge) saw of one request. */
+    record GrpcCall(String path, String contentType, String te, String model, long role, String content) {
+    }
+
+    @Test
+    void grpcModeSendsAFramedChatRequestAndCountsNonZeroGrpcStatuses() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        List<GrpcCall> calls = new CopyOnWriteArrayList<>();
+        AtomicReference<String> grpcStatus = new AtomicReference<>("0");
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(true))
+                .requestHandler(req -> req.body().onSuccess(body -> {
+                    try {
+                        assertEquals(0, body.getByte(0), "uncompressed");
+                        assertEquals(body.length() - 5, body.getInt(1), "the frame's length prefix");
+                        UnknownFieldSet request = UnknownFieldSet.parseFrom(body.getBytes(5, body.length()));
+                        UnknownFieldSet message = UnknownFieldSet.parseFrom(
+                                request.getField(1).getLengthDelimitedList().get(0)); // ChatRequest.messages
+                        calls.add(new GrpcCall(req.path(), req.getHeader("content-type"), req.getHeader("te"),
+                                request.getField(2).getLengthDelimitedList().get(0).toStringUtf8(), // ChatRequest.model
+                                message.getField(1).getVarintList().get(0), // ChatMessage.role
+                                message.getField(2).getLengthDelimitedList().get(0).toStringUtf8())); // .content
+                        // an empty ChatResponse, then the status in the trailers
+                        req.response().putHeader("content-type", "application/grpc")
+                                .putTrailer("grpc-status", grpcStatus.get())
+                                .end(io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 0).appendInt(0));
+                    } catch (Exception | AssertionError e) {
+                        req.response().setStatusCode(400).end(e.toString());
+                    }
+                }));
+        server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try {
+            String[] args = {"--url", "http://127.0.0.1:" + server.actualPort(), "--protocol", "grpc", "--model", "m1",
+                "--prompt", "hello", "--rate", "50", "--duration", "1s", "--warmup", "200ms"};
+            LoadGen.Result ok = new LoadGen(LoadOptions.parse(args)).run();
+            assertEquals(0, ok.errorCount(), ok.errors().toString());
+            assertTrue(ok.ok() >= 45, "1 s at 50/s: " + ok.ok());
+            assertEquals(new GrpcCall("/llmops.router.v1.RouterService/Chat", "application/grpc", "trailers", "m1", 2,
+                    "hello"), calls.get(0));
+
+            grpcStatus.set("8"); // RESOURCE_EXHAUSTED
+            LoadGen.Result refused = new LoadGen(LoadOptions.parse(args)).run();
+            assertEquals(0, refused.ok());
+            assertTrue(refused.errors().getOrDefault("grpc-status 8", 0L) >= 45, refused.errors().toString());
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }
 

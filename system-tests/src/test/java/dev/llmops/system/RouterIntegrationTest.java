@@ -435,6 +435,52 @@ class RouterIntegrationTest {
         assertTrue(e.getStatus().getDescription().contains("revoked"), e.getStatus().getDescription());
     }
 
+    /**
+     * The upstream reports no usage, so the cost-service counts the tokens at settle; the key's TPM window must then
+     * hold those counted tokens, not the reservation's estimate and not the upstream's zero. The limit is set so that
+     * only that bookkeeping admits the second request and refuses the third.
+     */
+    @Test
+    void theTpmWindowHoldsTheUsageTheCostServiceCountedWhenTheUpstreamReportedNone() throws Exception {
+        configureUpstream(new JsonObject().put("prompt_tokens", 0).put("completion_tokens", 0));
+        try {
+            // the same prompt each time, kept out of the cache (a hit gives its reservation back)
+            ChatRequest ask = chat("Count my tokens, please").toBuilder().putTags("cache", "off").build();
+            ChatResponse probe = Clients.router(routerChannel, Suite.API_KEY).chat(ask);
+            long used = probe.getUsage().getPromptTokens() + probe.getUsage().getCompletionTokens();
+            assertTrue(used > 0, "the cost-service counted the tokens: " + probe.getUsage());
+            // LimitStep's reservation: (characters + 12 per message + 2) / 3, plus max_tokens (64)
+            long estimate = ("Count my tokens, please".length() + 12 + 2) / 3 + 64;
+            assertTrue(estimate > 2 * used, "the test needs an estimate well above the usage: " + estimate + " vs " + used);
+            String tenant = "tenant-tpm-" + UUID.randomUUID().toString().substring(0, 8);
+            String apiKey = admin().createKey(CreateKeyRequest.newBuilder().setSpec(KeySpec.newBuilder()
+                    .setTenantId(tenant).addAllowedModels("local-echo").setTpmLimit(2 * used + estimate - 1)).build())
+                    .getApiKey();
+            long intoMinute = System.currentTimeMillis() % 60_000;
+            if (intoMinute > 45_000) { // all three in one minute of the sliding window
+                Thread.sleep(60_000 - intoMinute + 100);
+            }
+            assertEquals(probe.getUsage(), Clients.router(routerChannel, apiKey).chat(ask).getUsage());
+            // admitted only once the first reservation was corrected down to the counted tokens (off the response's path)
+            await("the second request within the TPM limit", () -> {
+                try {
+                    Clients.router(routerChannel, apiKey).chat(ask);
+                    return true;
+                } catch (StatusRuntimeException e) {
+                    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
+                    return false; // a refused request charges nothing
+                }
+            });
+            Thread.sleep(1_000); // the second correction, so the third is judged on the counted tokens
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                    () -> Clients.router(routerChannel, apiKey).chat(ask));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+            assertTrue(refused.getStatus().getDescription().contains("tokens per minute"), refused.getStatus().getDescription());
+        } finally {
+            configureUpstream(new JsonObject().put("prompt_tokens", -1).put("completion_tokens", -1));
+        }
+    }
+
     @Test
     void theCallersDeadlineBoundsTheRequestAndItsErrorNamesTheAttempt() throws Exception {
         configureUpstream(new JsonObject().put("latency_ms", 3000));

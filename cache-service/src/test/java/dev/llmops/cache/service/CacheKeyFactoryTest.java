@@ -91,10 +91,8 @@ class CacheKeyFactoryTest {
         assertEquals(expected, key(fullQuery().build()));
     }
 
-    @Test
-    void goldenKeyOfAMinimalQueryWithEverythingUnset() throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
+    /** Tenant t1, model m, one user message "hi", no parameters but the response format's type and schema. */
+    static void writeMinimalQuery(DataOutputStream out, int responseFormatType, String jsonSchema) throws Exception {
         writeStr(out, "llmops.cache.exact.v1");
         writeStr(out, "t1");
         writeStr(out, "m");
@@ -106,10 +104,17 @@ class CacheKeyFactoryTest {
         out.writeByte(0); // top_p
         out.writeByte(0); // max_tokens
         out.writeInt(0); // stop
-        out.writeInt(0); // response_format type
-        writeStr(out, "");
-        writeStr(out, "");
+        out.writeInt(responseFormatType);
+        writeStr(out, jsonSchema);
+        writeStr(out, ""); // schema name
         out.writeByte(0); // seed
+    }
+
+    @Test
+    void goldenKeyOfAMinimalQueryWithEverythingUnset() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        writeMinimalQuery(out, 0, "");
         String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
 
         CacheQuery q = CacheQuery.newBuilder().setCaller(Caller.newBuilder().setTenantId("t1")).setModel("m")
@@ -121,21 +126,7 @@ class CacheKeyFactoryTest {
     void goldenKeyWithTheResponseFormatTrailerAfterTheToolsHash() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
-        writeStr(out, "llmops.cache.exact.v1");
-        writeStr(out, "t1");
-        writeStr(out, "m");
-        out.writeInt(1);
-        out.writeInt(2);
-        writeStr(out, "");
-        writeStr(out, "hi");
-        out.writeByte(0); // temperature
-        out.writeByte(0); // top_p
-        out.writeByte(0); // max_tokens
-        out.writeInt(0); // stop
-        out.writeInt(3); // JSON_SCHEMA
-        writeStr(out, "{}");
-        writeStr(out, "");
-        out.writeByte(0); // seed
+        writeMinimalQuery(out, 3, "{}"); // JSON_SCHEMA
         out.writeInt(0); // tools-hash trailer
         writeStr(out, "ab12");
         out.writeInt(-1); // response-format trailer: 0xFFFFFFFF

@@ -28,8 +28,9 @@ import llmops.common.v1.ResponseFormat;
  * [u32(0) str(tools_hash): only when tools_hash is set]
  * [u32(0xFFFFFFFF) bool(response_format.strict) str(response_format.description): only when either is set]
  * </pre>
- * {@code str} is u32 byte length + UTF-8 bytes; {@code opt(x)} is byte 0 when unset, else byte 1 + x; numbers are
- * big-endian, {@code bool} one byte 0 or 1, doubles as IEEE-754 bits with -0.0 folded into 0.0. Key id, user id and tags are not part of it.
+ * {@code str} is u32 byte length + UTF-8 bytes; {@code opt(x)} is byte 0 when unset, else byte 1 + x; {@code bool}
+ * is one byte 0 or 1; numbers are big-endian, doubles as IEEE-754 bits with -0.0 folded into 0.0. Key id, user id
+ * and tags are not part of it.
  */
 @ApplicationScoped
 public class CacheKeyFactory {

@@ -10,8 +10,8 @@ import io.grpc.protobuf.StatusProto;
 import java.util.OptionalLong;
 
 /**
- * A status with {@code google.rpc.RetryInfo} in its details (gRPC's standard retry hint; clients
- * read it from the {@code grpc-status-details-bin} trailer), and back to seconds for HTTP's {@code retry-after}.
+ * A status with {@code google.rpc.RetryInfo} in its details (gRPC's standard retry hint; clients read it from the
+ * {@code grpc-status-details-bin} trailer), and back to seconds for HTTP's {@code retry-after}.
  */
 public final class RetryInfos {
     private RetryInfos() {

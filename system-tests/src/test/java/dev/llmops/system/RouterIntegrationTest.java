@@ -174,6 +174,49 @@ class RouterIntegrationTest {
         assertEquals(1, upstreamCallsContaining(ticket), "the second answer came from the cache");
     }
 
+    /**
+     * The model only saw the placeholder, so the tool call it makes carries it; the caller's own code runs that call,
+     * so the caller gets its address back in the arguments (as JSON), plain and streamed.
+     */
+    @Test
+    void aToolCallMadeWithAPlaceholderReachesTheCallerWithItsOwnValue() throws Exception {
+        configureUpstream(new JsonObject().put("tool_calls", true));
+        try {
+            String ticket = UUID.randomUUID().toString();
+            String text = "Please email \"Jane\" at jane.doe@example.com about ticket " + ticket;
+            JsonObject body = userChat(text).put("tools", new JsonArray().add(new JsonObject().put("type", "function")
+                    .put("function", new JsonObject().put("name", "send_email").put("parameters", new JsonObject()
+                            .put("type", "object").put("properties", new JsonObject()
+                                    .put("input", new JsonObject().put("type", "string")))))));
+            HttpResponse<String> plain = Clients.post(suite.router.url("/v1/chat/completions"), Suite.API_KEY, body.encode());
+            assertEquals(200, plain.statusCode(), plain.body());
+            JsonObject call = new JsonObject(plain.body()).getJsonArray("choices").getJsonObject(0)
+                    .getJsonObject("message").getJsonArray("tool_calls").getJsonObject(0).getJsonObject("function");
+            assertEquals("send_email", call.getString("name"));
+            assertEquals(new JsonObject().put("input", text), new JsonObject(call.getString("arguments")));
+            String sent = upstreamMessagesContaining(ticket);
+            assertFalse(sent.contains("jane.doe@example.com"), sent);
+
+            HttpResponse<String> streamed = Clients.post(suite.router.url("/v1/chat/completions"), Suite.API_KEY,
+                    body.copy().put("stream", true).encode());
+            assertEquals(200, streamed.statusCode(), streamed.body());
+            String arguments = null;
+            for (String line : streamed.body().split("\n")) {
+                if (line.startsWith("data: {") && line.contains("tool_calls")) {
+                    JsonObject delta = new JsonObject(line.substring(6)).getJsonArray("choices").getJsonObject(0)
+                            .getJsonObject("delta");
+                    if (delta.containsKey("tool_calls")) {
+                        arguments = delta.getJsonArray("tool_calls").getJsonObject(0).getJsonObject("function")
+                                .getString("arguments");
+                    }
+                }
+            }
+            assertEquals(new JsonObject().put("input", text), new JsonObject(arguments), streamed.body());
+        } finally {
+            configureUpstream(new JsonObject().put("tool_calls", false));
+        }
+    }
+
     /** Puts an answer into the cache-service under the prompt as given, as if a router had stored it. */
     static void storeInCache(ChatRequest asKey, String answer) {
         var stored = CacheServiceGrpc.newBlockingStub(cacheChannel).store(StoreRequest.newBuilder()

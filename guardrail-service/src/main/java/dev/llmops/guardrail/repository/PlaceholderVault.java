@@ -1,5 +1,6 @@
 package dev.llmops.guardrail.repository;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import dev.llmops.guardrail.config.GuardrailConfig;
@@ -44,6 +45,11 @@ public class PlaceholderVault {
 
     /** {@code text} with every placeholder the vault knows replaced by its original. */
     public Uni<Restored> restore(String tenant, String requestId, String text) {
+        return restore(tenant, requestId, text, false);
+    }
+
+    /** @param jsonEscape put the originals in JSON-string-escaped: for JSON text whose placeholders are in strings */
+    public Uni<Restored> restore(String tenant, String requestId, String text, boolean jsonEscape) {
         if (requestId.isEmpty()) {
             return Uni.createFrom().item(new Restored(text, 0, false));
         }
@@ -52,11 +58,11 @@ public class PlaceholderVault {
                     if (originals == null || originals.isEmpty()) {
                         return new Restored(text, 0, false);
                     }
-                    return replace(text, originals);
+                    return replace(text, originals, jsonEscape);
                 });
     }
 
-    static Restored replace(String text, Map<String, String> originals) {
+    static Restored replace(String text, Map<String, String> originals, boolean jsonEscape) {
         Matcher m = PLACEHOLDER.matcher(text);
         StringBuilder sb = null;
         int pos = 0;
@@ -69,7 +75,12 @@ public class PlaceholderVault {
             if (sb == null) {
                 sb = new StringBuilder(text.length() + 32);
             }
-            sb.append(text, pos, m.start()).append(original);
+            sb.append(text, pos, m.start());
+            if (jsonEscape) {
+                JsonStringEncoder.getInstance().quoteAsString(original, sb);
+            } else {
+                sb.append(original);
+            }
             pos = m.end();
             count++;
         }

@@ -5,16 +5,19 @@ import dev.llmops.router.ChatResult;
 import dev.llmops.router.client.GuardrailClient;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
+import java.util.List;
 import java.util.Set;
+import llmops.common.v1.ToolCall;
 import llmops.guardrail.v1.Action;
 import llmops.guardrail.v1.CheckInputRequest;
 import llmops.guardrail.v1.Finding;
 import llmops.guardrail.v1.RestorePlaceholdersRequest;
+import llmops.guardrail.v1.RestorePlaceholdersResponse;
 
 /**
  * Scans the prompt: sends on the redacted rewrite, or ends the request with the policy's fallback. On the way out,
  * puts the caller's own values back in place of the placeholders in an answer no output check restored (a cache
- * hit, or a route without the output check).
+ * hit, or a route without the output check), and in the arguments of the answer's tool calls.
  */
 public final class InputGuardStep implements ChatStep {
     /** The guardrail's scanners whose findings are personal data or secrets (its ScannerRegistry names). */
@@ -59,22 +62,47 @@ public final class InputGuardStep implements ChatStep {
         return false;
     }
 
+    /**
+     * Puts the caller's own values back into the answer when nothing later did (content) and into the arguments of
+     * the tool calls the model made with placeholders (the caller's code runs those calls, not the provider), JSON
+     * escaped so the arguments stay valid JSON.
+     */
     @Override
     public Uni<Void> after(ChatExchange ex) {
         ChatResult answer = ex.result();
-        if (!ex.placeholdersRestorable() || ex.placeholdersRestored() || ex.failure() != null || answer == null
-                || ex.outputAction() == Action.ACTION_BLOCK || answer.content().indexOf('<') < 0) {
+        if (!ex.placeholdersRestorable() || ex.failure() != null || answer == null
+                || ex.outputAction() == Action.ACTION_BLOCK) {
             return Uni.createFrom().voidItem();
         }
-        return guardrail.restorePlaceholders(RestorePlaceholdersRequest.newBuilder().setRequestId(ex.requestId())
-                        .setCaller(ex.caller()).setText(answer.content()).build())
+        boolean content = !ex.placeholdersRestored() && answer.content().indexOf('<') >= 0;
+        boolean calls = answer.toolCalls().stream().anyMatch(c -> c.getArguments().indexOf('<') >= 0);
+        if (!content && !calls) {
+            return Uni.createFrom().voidItem();
+        }
+        Uni<String> restoredContent = content ? restore(ex, answer.content(), false)
+                : Uni.createFrom().item(answer.content());
+        Uni<List<ToolCall>> restoredCalls = !calls ? Uni.createFrom().item(answer.toolCalls())
+                : Uni.join().all(answer.toolCalls().stream().map(c -> c.getArguments().indexOf('<') < 0
+                        ? Uni.createFrom().item(c)
+                        : restore(ex, c.getArguments(), true).map(a -> c.toBuilder().setArguments(a).build())).toList())
+                        .andFailFast();
+        return Uni.combine().all().unis(restoredContent, restoredCalls).asTuple()
                 .invoke(restored -> {
-                    ex.result(answer.withContent(restored.getText()));
-                    ex.placeholdersRestored(true);
+                    ex.result(new ChatResult(restored.getItem1(), answer.finishReason(), answer.usage(), answer.model(),
+                            restored.getItem2()));
+                    if (content) {
+                        ex.placeholdersRestored(true);
+                    }
                 })
                 // the answer keeps its placeholders: less useful, never a leak
                 .onFailure().invoke(e -> Log.warnf("restoring placeholders of %s failed: %s", ex.requestId(), e.getMessage()))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
+    }
+
+    private Uni<String> restore(ChatExchange ex, String text, boolean jsonEscape) {
+        return guardrail.restorePlaceholders(RestorePlaceholdersRequest.newBuilder().setRequestId(ex.requestId())
+                .setCaller(ex.caller()).setText(text).setJsonEscape(jsonEscape).build())
+                .map(RestorePlaceholdersResponse::getText);
     }
 }

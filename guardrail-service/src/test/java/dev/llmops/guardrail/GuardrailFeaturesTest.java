@@ -131,6 +131,15 @@ class GuardrailFeaturesTest {
         assertEquals("Done, ann@example.com: card 4111 1111 1111 1111 is on file.", out.getContent());
         assertEquals(2, out.getRestoredPlaceholders());
 
+        // an address of the answer's own is redacted under a name the input did not use, so it is never "restored"
+        // to the caller's address
+        CheckOutputResponse own = guardrail.checkOutput(CheckOutputRequest.newBuilder().setRequestId(requestId)
+                .setCaller(tenant(t)).setContent("Done, <EMAIL_1>; I also wrote to bob@example.org.")
+                .setRestorePlaceholders(true).build());
+        assertEquals(Action.ACTION_REDACT, own.getAction());
+        assertEquals("Done, ann@example.com; I also wrote to <EMAIL_2>.", own.getContent());
+        assertEquals(1, own.getRestoredPlaceholders());
+
         RestorePlaceholdersResponse other = guardrail.restorePlaceholders(RestorePlaceholdersRequest.newBuilder()
                 .setRequestId(requestId).setCaller(tenant(unique("t-other"))).setText("<EMAIL_1>").build());
         assertFalse(other.getFound());

@@ -50,19 +50,23 @@ public class PlaceholderVault {
 
     /** @param jsonEscape put the originals in JSON-string-escaped: for JSON text whose placeholders are in strings */
     public Uni<Restored> restore(String tenant, String requestId, String text, boolean jsonEscape) {
-        if (requestId.isEmpty()) {
-            return Uni.createFrom().item(new Restored(text, 0, false));
-        }
-        return redis.hash(String.class, String.class, String.class).hgetall(keys.vault(tenant, requestId))
-                .map(originals -> {
-                    if (originals == null || originals.isEmpty()) {
-                        return new Restored(text, 0, false);
-                    }
-                    return replace(text, originals, jsonEscape);
-                });
+        return originals(tenant, requestId).map(originals -> replace(text, originals, jsonEscape));
     }
 
-    static Restored replace(String text, Map<String, String> originals, boolean jsonEscape) {
+    /** Placeholder to original for one request; empty when nothing is stored (never redacted, expired). */
+    public Uni<Map<String, String>> originals(String tenant, String requestId) {
+        if (requestId.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return redis.hash(String.class, String.class, String.class).hgetall(keys.vault(tenant, requestId))
+                .map(originals -> originals == null ? Map.of() : originals);
+    }
+
+    /** {@code text} with the given originals in place of their placeholders; not found when there are none. */
+    public static Restored replace(String text, Map<String, String> originals, boolean jsonEscape) {
+        if (originals.isEmpty()) {
+            return new Restored(text, 0, false);
+        }
         Matcher m = PLACEHOLDER.matcher(text);
         StringBuilder sb = null;
         int pos = 0;

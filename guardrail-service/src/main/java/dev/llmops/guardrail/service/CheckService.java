@@ -124,7 +124,12 @@ public class CheckService {
                 originals, reviewText, t0);
     }
 
-    public Checked<CheckOutputResponse.Builder> checkOutput(CheckOutputRequest request, Policy policy) {
+    /**
+     * @param inputPlaceholders the placeholders the request's input check wrote (to be restored later): the answer's
+     *                          own redactions are numbered after them, never with their names
+     */
+    public Checked<CheckOutputResponse.Builder> checkOutput(CheckOutputRequest request, Policy policy,
+            java.util.Collection<String> inputPlaceholders) {
         long t0 = System.nanoTime();
         String content = request.getContent();
         int max = config.maxInputChars();
@@ -158,7 +163,7 @@ public class CheckService {
                 .setPolicyVersion(policy.version());
         addFindings(response::addFindings, 0, content, hits);
         addGrounding(response, content, checks);
-        Placeholders placeholders = new Placeholders();
+        Placeholders placeholders = new Placeholders(inputPlaceholders);
         String redacted = hasRedaction(hits) ? Inspector.redact(content, hits, placeholders) : content;
         switch (verdict) {
             case ACTION_BLOCK -> {

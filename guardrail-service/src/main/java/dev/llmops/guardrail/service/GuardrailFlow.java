@@ -9,6 +9,7 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
 import java.util.function.Supplier;
 import llmops.common.v1.Caller;
 import llmops.guardrail.v1.Action;
@@ -91,18 +92,18 @@ public class GuardrailFlow {
         }
         // Embedding sentences takes milliseconds: never on the event loop.
         long size = groundingEmbeddings && request.getContextDocumentsCount() > 0 ? Long.MAX_VALUE : chars;
+        // the input's originals are read first, so that the answer's own redactions are numbered after the input's
+        // placeholders and are never mistaken for them (and "restored" to the caller's value) below
+        Uni<Map<String, String>> inputOriginals = request.getRestorePlaceholders()
+                ? vault.originals(caller.getTenantId(), request.getRequestId()) : Uni.createFrom().item(Map.of());
         return policies.forTenant(caller.getTenantId())
-                .chain(policy -> scan(() -> checks.checkOutput(request, policy), size))
+                .chain(policy -> inputOriginals.chain(originals -> scan(
+                        () -> checks.checkOutput(request, policy, originals.keySet()), size)
+                        .invoke(checked -> restoreInput(request, checked.response(), originals))))
                 .chain(checked -> {
                     CheckOutputResponse.Builder response = checked.response();
-                    Uni<Void> restore = Uni.createFrom().voidItem();
-                    if (request.getRestorePlaceholders() && response.getAction() != Action.ACTION_BLOCK) {
-                        restore = vault.restore(caller.getTenantId(), request.getRequestId(), response.getContent())
-                                .invoke(r -> response.setContent(r.text()).setRestoredPlaceholders(r.count()))
-                                .replaceWithVoid();
-                    }
-                    return restore.chain(() -> escalate(checked, caller, request.getRequestId(),
-                            Direction.DIRECTION_OUTPUT, response.getPolicyVersion())).map(reviewId -> {
+                    return escalate(checked, caller, request.getRequestId(),
+                            Direction.DIRECTION_OUTPUT, response.getPolicyVersion()).map(reviewId -> {
                                 if (reviewId != null) {
                                     response.setReviewId(reviewId);
                                 }
@@ -113,6 +114,15 @@ public class GuardrailFlow {
                                 return built;
                             });
                 });
+    }
+
+    /** The caller's own values back in place of the input's placeholders, when asked for and not on a block. */
+    private static void restoreInput(CheckOutputRequest request, CheckOutputResponse.Builder response,
+            Map<String, String> inputOriginals) {
+        if (request.getRestorePlaceholders() && response.getAction() != Action.ACTION_BLOCK) {
+            PlaceholderVault.Restored r = PlaceholderVault.replace(response.getContent(), inputOriginals, false);
+            response.setContent(r.text()).setRestoredPlaceholders(r.count());
+        }
     }
 
     public Uni<RestorePlaceholdersResponse> restore(RestorePlaceholdersRequest request) {

@@ -38,6 +38,7 @@ public final class ChatExchange {
     private String tier = "";
     private boolean placeholdersRestorable;
     private boolean placeholdersRestored;
+    private boolean toolCallsRestored;
     private boolean unredactedPii;
     private boolean outputFlagged;
     private TargetGate targetGate = TargetGate.NONE;
@@ -158,6 +159,15 @@ public final class ChatExchange {
 
     public void placeholdersRestored(boolean restored) {
         this.placeholdersRestored = restored;
+    }
+
+    /** Whether the tool calls' arguments were already checked and their placeholders put back (the output check). */
+    public boolean toolCallsRestored() {
+        return toolCallsRestored;
+    }
+
+    public void toolCallsRestored(boolean restored) {
+        this.toolCallsRestored = restored;
     }
 
     /** The prompt holds PII the input guardrail found but did not redact (the policy allowed or only logged it). */

@@ -217,6 +217,33 @@ class RouterIntegrationTest {
         }
     }
 
+    /**
+     * Tool-call arguments pass the output check like an answer's content: the caller's own address comes back, an
+     * address of the model's own is redacted under a name the input did not use.
+     */
+    @Test
+    void aToolCallsArgumentsAreCheckedLikeTheAnswer() throws Exception {
+        configureUpstream(new JsonObject().put("tool_calls", true).put("tool_arguments",
+                new JsonObject().put("to", "<EMAIL_1>").put("cc", "carol@example.net").encode()));
+        try {
+            String ticket = UUID.randomUUID().toString();
+            JsonObject body = userChat("Please email jane.doe@example.com about ticket " + ticket).put("tools",
+                    new JsonArray().add(new JsonObject().put("type", "function").put("function", new JsonObject()
+                            .put("name", "send_email").put("parameters", new JsonObject().put("type", "object")))));
+            HttpResponse<String> r = Clients.post(suite.router.url("/v1/chat/completions"), Suite.API_KEY, body.encode());
+            assertEquals(200, r.statusCode(), r.body());
+            JsonObject answer = new JsonObject(r.body());
+            JsonObject call = answer.getJsonArray("choices").getJsonObject(0).getJsonObject("message")
+                    .getJsonArray("tool_calls").getJsonObject(0).getJsonObject("function");
+            assertEquals(new JsonObject().put("to", "jane.doe@example.com").put("cc", "<EMAIL_2>"),
+                    new JsonObject(call.getString("arguments")));
+            assertEquals("redact", answer.getJsonObject("llmops").getJsonObject("guardrail").getString("output_action"),
+                    r.body());
+        } finally {
+            configureUpstream(new JsonObject().put("tool_calls", false).put("tool_arguments", ""));
+        }
+    }
+
     /** Puts an answer into the cache-service under the prompt as given, as if a router had stored it. */
     static void storeInCache(ChatRequest asKey, String answer) {
         var stored = CacheServiceGrpc.newBlockingStub(cacheChannel).store(StoreRequest.newBuilder()

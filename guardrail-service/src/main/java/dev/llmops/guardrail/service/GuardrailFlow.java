@@ -120,7 +120,8 @@ public class GuardrailFlow {
     private static void restoreInput(CheckOutputRequest request, CheckOutputResponse.Builder response,
             Map<String, String> inputOriginals) {
         if (request.getRestorePlaceholders() && response.getAction() != Action.ACTION_BLOCK) {
-            PlaceholderVault.Restored r = PlaceholderVault.replace(response.getContent(), inputOriginals, false);
+            PlaceholderVault.Restored r = PlaceholderVault.replace(response.getContent(), inputOriginals,
+                    request.getJsonEscape());
             response.setContent(r.text()).setRestoredPlaceholders(r.count());
         }
     }

@@ -63,9 +63,9 @@ public final class InputGuardStep implements ChatStep {
     }
 
     /**
-     * Puts the caller's own values back into the answer when nothing later did (content) and into the arguments of
-     * the tool calls the model made with placeholders (the caller's code runs those calls, not the provider), JSON
-     * escaped so the arguments stay valid JSON.
+     * Puts the caller's own values back into the answer and into the arguments of the tool calls the model made with
+     * placeholders (the caller's code runs those calls, not the provider; JSON escaped so the arguments stay valid
+     * JSON), where the output check did not already (a cache hit, a route without it).
      */
     @Override
     public Uni<Void> after(ChatExchange ex) {
@@ -75,7 +75,8 @@ public final class InputGuardStep implements ChatStep {
             return Uni.createFrom().voidItem();
         }
         boolean content = !ex.placeholdersRestored() && answer.content().indexOf('<') >= 0;
-        boolean calls = answer.toolCalls().stream().anyMatch(c -> c.getArguments().indexOf('<') >= 0);
+        boolean calls = !ex.toolCallsRestored()
+                && answer.toolCalls().stream().anyMatch(c -> c.getArguments().indexOf('<') >= 0);
         if (!content && !calls) {
             return Uni.createFrom().voidItem();
         }

@@ -4,10 +4,14 @@ import dev.llmops.router.ChatExchange;
 import dev.llmops.router.ChatResult;
 import dev.llmops.router.client.GuardrailClient;
 import io.smallrye.mutiny.Uni;
+import java.util.ArrayList;
+import java.util.List;
 import llmops.common.v1.GenerationParameters;
 import llmops.common.v1.ResponseFormatType;
+import llmops.common.v1.ToolCall;
 import llmops.guardrail.v1.Action;
 import llmops.guardrail.v1.CheckOutputRequest;
+import llmops.guardrail.v1.CheckOutputResponse;
 import llmops.guardrail.v1.ContextDocument;
 import llmops.guardrail.v1.Finding;
 
@@ -47,6 +51,45 @@ public final class OutputGuardStep implements ChatStep {
                 if (verdict.getAction() == Action.ACTION_REDACT || verdict.getRestoredPlaceholders() > 0) {
                     ex.result(ex.result().withContent(verdict.getContent()));
                 }
+            }
+        }).chain(() -> checkToolCalls(ex, restore));
+    }
+
+    /**
+     * The arguments of the answer's tool calls go to the caller's code: each is checked like the content (its own
+     * CheckOutput, the same policy), its placeholders put back JSON-escaped. A block of any replaces the whole answer
+     * with the fallback; a redaction rewrites that call's arguments.
+     */
+    private Uni<Void> checkToolCalls(ChatExchange ex, boolean restore) {
+        ChatResult shown = ex.result();
+        if (ex.outputAction() == Action.ACTION_BLOCK || shown.toolCalls().isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<CheckOutputResponse>> checks = shown.toolCalls().stream().map(call -> guardrail.checkOutput(
+                CheckOutputRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller())
+                        .setContent(call.getArguments()).addAllPrompt(ex.messages()).setRestorePlaceholders(restore)
+                        .setJsonEscape(true).build())).toList();
+        return Uni.join().all(checks).andFailFast().invoke(verdicts -> {
+            synchronized (ex) {
+                List<ToolCall> calls = new ArrayList<>(verdicts.size());
+                for (int i = 0; i < verdicts.size(); i++) {
+                    CheckOutputResponse verdict = verdicts.get(i);
+                    verdict.getFindingsList().stream().map(Finding::getType).forEach(ex.findingTypes()::add);
+                    ex.outputFlagged(ex.outputFlagged() || verdict.getAction() != Action.ACTION_ALLOW
+                            || verdict.getFindingsCount() > 0);
+                    if (verdict.getAction() == Action.ACTION_BLOCK) {
+                        ex.outputAction(Action.ACTION_BLOCK);
+                        ex.result(ChatResult.fallback(verdict.getFallbackText()));
+                        return;
+                    }
+                    if (verdict.getAction() == Action.ACTION_REDACT) {
+                        ex.outputAction(Action.ACTION_REDACT);
+                    }
+                    calls.add(shown.toolCalls().get(i).toBuilder().setArguments(verdict.getContent()).build());
+                }
+                ChatResult current = ex.result();
+                ex.result(new ChatResult(current.content(), current.finishReason(), current.usage(), current.model(), calls));
+                ex.toolCallsRestored(restore);
             }
         }).replaceWithVoid();
     }

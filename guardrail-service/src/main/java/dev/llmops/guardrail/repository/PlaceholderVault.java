@@ -17,7 +17,8 @@ import java.util.Map;
  */
 @Singleton
 public class PlaceholderVault {
-    private static final Pattern PLACEHOLDER = Pattern.compile("<[A-Z][A-Z_]*_[0-9]{1,6}>");
+    /** A placeholder as CheckInput writes them ({@code <EMAIL_1>}): group 1 is the type, group 2 the number. */
+    public static final Pattern PLACEHOLDER = Pattern.compile("<([A-Z][A-Z_]*)_([0-9]{1,6})>");
 
     private final ReactiveRedisDataSource redis;
     private final RedisKeys keys;
@@ -43,12 +44,11 @@ public class PlaceholderVault {
     public record Restored(String text, int count, boolean found) {
     }
 
-    /** {@code text} with every placeholder the vault knows replaced by its original. */
-    public Uni<Restored> restore(String tenant, String requestId, String text) {
-        return restore(tenant, requestId, text, false);
-    }
-
-    /** @param jsonEscape put the originals in JSON-string-escaped: for JSON text whose placeholders are in strings */
+    /**
+     * {@code text} with every placeholder the vault knows replaced by its original.
+     *
+     * @param jsonEscape put the originals in JSON-string-escaped: for JSON text whose placeholders are in strings
+     */
     public Uni<Restored> restore(String tenant, String requestId, String text, boolean jsonEscape) {
         return originals(tenant, requestId).map(originals -> replace(text, originals, jsonEscape));
     }

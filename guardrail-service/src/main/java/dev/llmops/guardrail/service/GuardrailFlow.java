@@ -128,8 +128,8 @@ public class GuardrailFlow {
 
     public Uni<RestorePlaceholdersResponse> restore(RestorePlaceholdersRequest request) {
         return vault.restore(request.getCaller().getTenantId(), request.getRequestId(), request.getText(),
-                request.getJsonEscape()).map(r -> RestorePlaceholdersResponse.newBuilder().setText(r.text()).setRestored(r.count())
-                        .setFound(r.found()).build());
+                request.getJsonEscape()).map(r -> RestorePlaceholdersResponse.newBuilder().setText(r.text())
+                        .setRestored(r.count()).setFound(r.found()).build());
     }
 
     private <T> Uni<T> scan(Supplier<T> check, long chars) {

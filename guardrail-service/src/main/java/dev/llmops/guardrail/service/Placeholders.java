@@ -1,18 +1,17 @@
 package dev.llmops.guardrail.service;
 
+import com.google.re2j.Matcher;
 import dev.llmops.guardrail.Detection;
+import dev.llmops.guardrail.repository.PlaceholderVault;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Placeholder numbering for one request: per type, in order of first appearance, the same value (by its canonical
  * form) always getting the same placeholder across all messages. Not thread-safe; one instance per request.
  */
 public final class Placeholders {
-    private static final Pattern NAME = Pattern.compile("<([A-Z][A-Z_]*)_([0-9]{1,6})>");
     private final Map<String, String> byValue = new HashMap<>();
     private final Map<String, Integer> counters = new HashMap<>();
     /** Placeholder to the original text it first replaced: what the vault stores for restoring. */
@@ -24,7 +23,7 @@ public final class Placeholders {
     /** Numbering that goes on after the given placeholders ({@code <EMAIL_2>} after {@code <EMAIL_1>}, per type). */
     public Placeholders(Collection<String> taken) {
         for (String placeholder : taken) {
-            Matcher m = NAME.matcher(placeholder);
+            Matcher m = PlaceholderVault.PLACEHOLDER.matcher(placeholder);
             if (m.matches()) {
                 counters.merge(m.group(1), Integer.parseInt(m.group(2)), Math::max);
             }

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.Objects;
 import llmops.common.v1.ChatMessage;
 import llmops.common.v1.GenerationParameters;
 import llmops.common.v1.ResponseFormat;
@@ -316,27 +317,12 @@ public final class OpenAiJson {
                 if (!(f.getValue("json_schema") instanceof JsonObject js) || !(js.getValue("schema") instanceof JsonObject schema)) {
                     throw invalid("'response_format.json_schema.schema' must be a JSON Schema object");
                 }
-                ResponseFormat.Builder rf = ResponseFormat.newBuilder()
-                        .setType(ResponseFormatType.RESPONSE_FORMAT_TYPE_JSON_SCHEMA).setJsonSchema(schema.encode());
-                if (js.getValue("name") != null) {
-                    if (!(js.getValue("name") instanceof String name)) {
-                        throw invalid("'response_format.json_schema.name' must be a string");
-                    }
-                    rf.setSchemaName(name);
-                }
-                if (js.getValue("strict") != null) {
-                    if (!(js.getValue("strict") instanceof Boolean strict)) {
-                        throw invalid("'response_format.json_schema.strict' must be true or false");
-                    }
-                    rf.setStrict(strict);
-                }
-                if (js.getValue("description") != null) {
-                    if (!(js.getValue("description") instanceof String description)) {
-                        throw invalid("'response_format.json_schema.description' must be a string");
-                    }
-                    rf.setDescription(description);
-                }
-                yield rf.build();
+                String at = "response_format.json_schema.";
+                yield ResponseFormat.newBuilder().setType(ResponseFormatType.RESPONSE_FORMAT_TYPE_JSON_SCHEMA)
+                        .setJsonSchema(schema.encode())
+                        .setSchemaName(Objects.requireNonNullElse(string(js, at, "name", false), ""))
+                        .setStrict(bool(js, at, "strict"))
+                        .setDescription(Objects.requireNonNullElse(string(js, at, "description", false), "")).build();
             }
             default -> throw invalid("'response_format.type' must be text, json_object or json_schema, got '" + type + "'");
         };
@@ -392,15 +378,20 @@ public final class OpenAiJson {
     }
 
     private static String string(JsonObject o, String field, boolean required) {
+        return string(o, "", field, required);
+    }
+
+    /** @param at the path of {@code o} in the request, for the message (e.g. {@code "response_format.json_schema."}) */
+    private static String string(JsonObject o, String at, String field, boolean required) {
         Object v = o.getValue(field);
         if (v == null) {
             if (required) {
-                throw invalid("'" + field + "' is required");
+                throw invalid("'" + at + field + "' is required");
             }
             return null;
         }
         if (!(v instanceof String s)) {
-            throw invalid("'" + field + "' must be a string");
+            throw invalid("'" + at + field + "' must be a string");
         }
         return s;
     }
@@ -428,12 +419,17 @@ public final class OpenAiJson {
     }
 
     private static boolean bool(JsonObject o, String field) {
+        return bool(o, "", field);
+    }
+
+    /** @param at the path of {@code o} in the request, for the message */
+    private static boolean bool(JsonObject o, String at, String field) {
         Object v = o.getValue(field);
         if (v == null) {
             return false;
         }
         if (!(v instanceof Boolean b)) {
-            throw invalid("'" + field + "' must be true or false");
+            throw invalid("'" + at + field + "' must be true or false");
         }
         return b;
     }

@@ -66,9 +66,7 @@ public final class OutputGuardStep implements ChatStep {
             return Uni.createFrom().voidItem();
         }
         List<Uni<CheckOutputResponse>> checks = shown.toolCalls().stream().map(call -> guardrail.checkOutput(
-                CheckOutputRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller())
-                        .setContent(call.getArguments()).addAllPrompt(ex.messages()).setRestorePlaceholders(restore)
-                        .setJsonEscape(true).build())).toList();
+                check(ex, call.getArguments(), restore).setJsonEscape(true).build())).toList();
         return Uni.join().all(checks).andFailFast().invoke(verdicts -> {
             synchronized (ex) {
                 List<ToolCall> calls = new ArrayList<>(verdicts.size());
@@ -94,9 +92,14 @@ public final class OutputGuardStep implements ChatStep {
         }).replaceWithVoid();
     }
 
+    /** What every output check of the request carries: who, which request, the text to check and the prompt. */
+    private static CheckOutputRequest.Builder check(ChatExchange ex, String content, boolean restore) {
+        return CheckOutputRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller()).setContent(content)
+                .addAllPrompt(ex.messages()).setRestorePlaceholders(restore);
+    }
+
     static CheckOutputRequest request(ChatExchange ex, String content, boolean restore) {
-        CheckOutputRequest.Builder request = CheckOutputRequest.newBuilder().setRequestId(ex.requestId())
-                .setCaller(ex.caller()).setContent(content).addAllPrompt(ex.messages()).setRestorePlaceholders(restore);
+        CheckOutputRequest.Builder request = check(ex, content, restore);
         ex.request().getContextDocumentsList().forEach(d -> request.addContextDocuments(
                 ContextDocument.newBuilder().setId(d.getId()).setText(d.getContent())));
         GenerationParameters p = ex.request().getParameters();

@@ -1,6 +1,6 @@
 package dev.llmops.router.provider;
 
-import static io.restassured.RestAssured.given;
+import static dev.llmops.router.provider.ProvidersThroughRouterTest.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,11 +66,6 @@ class RouteBehaviourThroughRouterTest {
         Metadata md = new Metadata();
         md.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + KEY);
         return router.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
-    }
-
-    static Response post(JsonObject body) {
-        return given().header("authorization", "Bearer " + KEY).contentType("application/json").body(body.encode())
-                .post("/v1/chat/completions");
     }
 
     static JsonObject ask(String model, String text) {

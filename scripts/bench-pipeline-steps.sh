@@ -66,6 +66,8 @@ wait_ready http://127.0.0.1:18098/v1/models
 for p in 18091 18092 18093; do wait_ready "http://127.0.0.1:$p/q/health/ready"; done
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# PostgreSQL runs one process per connection (the cost-service's pool keeps them): their sum
+pg_ticks() { local t=0; for p in $(pgrep -x postgres); do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
 # thread wake-ups (voluntary and involuntary context switches over all the process's threads)
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 # Redis commands so far, by command, as JSON ({"evalsha": 123, ...}); the whole server's, so the run has Redis alone
@@ -101,6 +103,7 @@ for entry in $STEPS; do
   for n in "${procs[@]}"; do before[$n]=$(cpu_ticks "${PID_OF[$n]}"); sw_before[$n]=$(switches "${PID_OF[$n]}"); done
   broker_before=$(cpu_ticks "$(pgrep -o beam.smp || echo 1)")
   redis_before=$(cpu_ticks "$(pgrep -o redis-server || echo 1)")
+  pg_before=$(pg_ticks)
   redis_calls_before=$(redis_calls)
   wait "$driver"
   cpu="{}"
@@ -110,7 +113,8 @@ for entry in $STEPS; do
     sw=$(jq -c --arg n "${n%%-*}" --argjson t $(( $(switches "${PID_OF[$n]}") - ${sw_before[$n]} )) '. + {($n): $t}' <<<"$sw")
   done
   cpu=$(jq -c --argjson b $(( $(cpu_ticks "$(pgrep -o beam.smp || echo 1)") - broker_before )) \
-    --argjson r $(( $(cpu_ticks "$(pgrep -o redis-server || echo 1)") - redis_before )) '. + {rabbitmq: $b, redis: $r}' <<<"$cpu")
+    --argjson r $(( $(cpu_ticks "$(pgrep -o redis-server || echo 1)") - redis_before )) \
+    --argjson pg $(( $(pg_ticks) - pg_before )) '. + {rabbitmq: $b, redis: $r, postgresql: $pg}' <<<"$cpu")
   redis_delta=$(jq -n -c --argjson a "$redis_calls_before" --argjson b "$(redis_calls)" \
     '$b | with_entries(.value -= ($a[.key] // 0)) | with_entries(select(.value > 0))')
   jq -c --argjson cpu "$cpu" --argjson sw "$sw" --argjson hz "$ticks" --argjson rc "$redis_delta" \
@@ -126,10 +130,10 @@ load="16 requests in flight"
 [ -n "${RATE:-}" ] && load="open loop at $RATE req/s (64 connections)"
 echo "$(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); $load, upstream answers at once; measured $(date -u +%Y-%m-%d)."
 echo
-echo "| steps | req/s | p50 ms | p99 ms | CPU ms/request: router | guardrail | cache | cost | RabbitMQ | Redis | thread switches/request: router | guardrail | cache | cost | errors |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| steps | req/s | p50 ms | p99 ms | CPU ms/request: router | guardrail | cache | cost | RabbitMQ | Redis | PostgreSQL | all but the driver | thread switches/request: router | guardrail | cache | cost | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 jq -r 'def r: . * 1000 | round / 1000; def s: . * 10 | round / 10;
-  "| \(.label) | \(.throughput | floor) | \(.p50_ms) | \(.p99_ms) | \(.cpu_ms_per_req.router | r) | \(.cpu_ms_per_req.guardrail | r) | \(.cpu_ms_per_req.cache | r) | \(.cpu_ms_per_req.cost | r) | \(.cpu_ms_per_req.rabbitmq | r) | \(.cpu_ms_per_req.redis | r) | \(.switches_per_req.router | s) | \(.switches_per_req.guardrail | s) | \(.switches_per_req.cache | s) | \(.switches_per_req.cost | s) | \(.errors) |"' "$OUT/results.jsonl"
+  "| \(.label) | \(.throughput | floor) | \(.p50_ms) | \(.p99_ms) | \(.cpu_ms_per_req.router | r) | \(.cpu_ms_per_req.guardrail | r) | \(.cpu_ms_per_req.cache | r) | \(.cpu_ms_per_req.cost | r) | \(.cpu_ms_per_req.rabbitmq | r) | \(.cpu_ms_per_req.redis | r) | \(.cpu_ms_per_req.postgresql | r) | \(.cpu_ms_per_req | add | r) | \(.switches_per_req.router | s) | \(.switches_per_req.guardrail | s) | \(.switches_per_req.cache | s) | \(.switches_per_req.cost | s) | \(.errors) |"' "$OUT/results.jsonl"
 echo
 echo "Redis commands per request (the whole server's, by command):"
 jq -r '"- \(.label): \(.redis_commands_per_req | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", "))"' "$OUT/results.jsonl"

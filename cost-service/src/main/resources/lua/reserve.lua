@@ -1,7 +1,9 @@
--- ARGV[1] request id, ARGV[2] worst-case nanos, ARGV[3] reservation ttl ms,
--- then per budget i (KEYS[3+i]): ARGV[4+3(i-1)] limit nanos (-1 = unlimited), [5+..] hard 1/0, [6+..] keep seconds.
+-- ARGV[1] request id, ARGV[2] worst-case nanos, ARGV[3] reservation ttl ms, ARGV[4] replace 1/0,
+-- then per budget i (KEYS[3+i]): ARGV[5+3(i-1)] limit nanos (-1 = unlimited), [6+..] hard 1/0, [7+..] keep seconds.
 -- Returns {1 reserved now | 2 already reserved | 3 already settled, amount, spent_1, reserved_1, ...}
--- or {0, amount, index of the exhausted budget, its spent, its reserved}.
+-- or {0, amount, index of the exhausted budget, its spent, its reserved (without what this request holds)}.
+-- Replace: the request's reservation, if any, is swapped for this one in one step (a fallback to another model):
+-- the check counts the new amount in place of the old, and a refusal leaves the old one held.
 local n = #KEYS - 3
 if redis.call('EXISTS', KEYS[3]) == 1 then
   local out = {3, 0}
@@ -12,7 +14,14 @@ if redis.call('EXISTS', KEYS[3]) == 1 then
   return out
 end
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
-if existing then
+-- what the request already holds on each budget key (replace only)
+local held = {}
+if existing and ARGV[4] == '1' then
+  local amt = nil
+  for part in string.gmatch(existing, '[^\n]+') do
+    if not amt then amt = tonumber(part) else held[part] = amt end
+  end
+elseif existing then
   local out = {2, tonumber(string.match(existing, '^[^\n]+'))}
   for i = 1, n do
     table.insert(out, num(KEYS[3 + i], 'spent'))
@@ -23,17 +32,21 @@ end
 local amount = tonumber(ARGV[2])
 for i = 1, n do
   local k = KEYS[3 + i]
-  local base = 4 + 3 * (i - 1)
+  local base = 5 + 3 * (i - 1)
   local limit = tonumber(ARGV[base])
-  if ARGV[base + 1] == '1' and limit >= 0 and num(k, 'spent') + num(k, 'reserved') + amount > limit then
-    return {0, amount, i, num(k, 'spent'), num(k, 'reserved')}
+  local others = math.max(0, num(k, 'reserved') - (held[k] or 0))
+  if ARGV[base + 1] == '1' and limit >= 0 and num(k, 'spent') + others + amount > limit then
+    return {0, amount, i, num(k, 'spent'), others}
   end
+end
+if existing then
+  unreserve(existing)
 end
 local entry = ARGV[2]
 local out = {1, amount}
 for i = 1, n do
   local k = KEYS[3 + i]
-  local keep = tonumber(ARGV[4 + 3 * (i - 1) + 2])
+  local keep = tonumber(ARGV[5 + 3 * (i - 1) + 2])
   redis.call('HINCRBY', k, 'reserved', ARGV[2])
   if keep > 0 and redis.call('TTL', k) < 0 then
     redis.call('EXPIRE', k, keep)

@@ -181,6 +181,46 @@ class BudgetTest {
         assertEquals(200_000, reserve(id(), key, "gpt-4o", 0, 20).getReservedNanosUsd());
     }
 
+    private ReserveResponse replace(String rid, String key, String model, long max) {
+        return cost.reserve(ReserveRequest.newBuilder().setRequestId(rid).setCaller(caller(key)).setModel(model)
+                .setMaxCompletionTokens(max).setReplace(true).build());
+    }
+
+    @Test
+    void replaceSwapsTheReservationInOneStep() {
+        // key-fallback: limit 0.001 USD = 1,000,000 nanos
+        String key = "key-fallback";
+        String fallback = id();
+        String other = id();
+        assertEquals(400_000, reserve(fallback, key, "local-echo", 0, 1000).getReservedNanosUsd());
+        assertEquals(300_000, reserve(other, key, "gpt-4o-mini", 0, 500).getReservedNanosUsd());
+        // 700,000 + 600,000 would not fit; in place of the 400,000 this request holds it does
+        ReserveResponse swapped = replace(fallback, key, "gpt-4o-mini", 1000);
+        assertEquals(600_000, swapped.getReservedNanosUsd());
+        assertEquals(100_000, swapped.getRemainingNanosUsd());
+        assertEquals(900_000, budgetField(key, "reserved"));
+        assertEquals("600000\n" + prefix + "b:{tenant-budget}:key/" + key + ":total",
+                redis.hash(String.class).hget(prefix + "res:{tenant-budget}", fallback));
+
+        // even without what it holds, 1,000,000 does not fit: refused, and the request keeps its reservation
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> replace(fallback, key, "gpt-4o", 100));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("reserved $0.000300000, this request needs up to"
+                + " $0.001000000"), e.getStatus().getDescription());
+        assertEquals(900_000, budgetField(key, "reserved"));
+        assertEquals(600_000, reserve(fallback, key, "gpt-4o", 0, 100).getReservedNanosUsd(),
+                "a Reserve without replace still answers with what the request holds");
+
+        assertEquals(600_000, release(fallback, key));
+        assertEquals(300_000, budgetField(key, "reserved"));
+        assertEquals(60_000, replace(id(), key, "gpt-4o-mini", 100).getReservedNanosUsd(),
+                "nothing to replace: a plain Reserve");
+        settle(other, key, "gpt-4o-mini", 0, 0, 10);
+        assertEquals(0, replace(other, key, "gpt-4o-mini", 100).getReservedNanosUsd(), "after Settle: nothing");
+        assertEquals(60_000, budgetField(key, "reserved"));
+    }
+
     @Test
     void abandonedReservationExpires() throws InterruptedException {
         // key-expiry: limit 0.0001 USD = 100,000 nanos; this request's reservation holds 3 s

@@ -59,11 +59,15 @@ public class BudgetStore {
         return prefix + "b:{" + tenant + "}:" + b.id() + ":" + b.period().tag(at);
     }
 
-    /** @param ttlMs how long the reservation holds; 0 = llmops.cost.budgets.reservation-ttl */
+    /**
+     * @param ttlMs how long the reservation holds; 0 = llmops.cost.budgets.reservation-ttl
+     * @param replace swap the request's existing reservation for this one in one step (see reserve.lua)
+     */
     public Uni<ScriptResult> reserve(String tenant, String requestId, long amountNanos, List<Budget> budgets,
-            Instant at, long ttlMs) {
+            Instant at, long ttlMs, boolean replace) {
         long ttl = ttlMs > 0 ? ttlMs : config.budgets().reservationTtl().toMillis();
-        List<String> args = new ArrayList<>(List.of(Long.toString(amountNanos), Long.toString(Math.max(1, ttl))));
+        List<String> args = new ArrayList<>(List.of(Long.toString(amountNanos), Long.toString(Math.max(1, ttl)),
+                replace ? "1" : "0"));
         for (Budget b : budgets) {
             args.add(Long.toString(b.limitNanos()));
             args.add(b.hard() ? "1" : "0");

@@ -93,7 +93,7 @@ public class BudgetService {
                     request.getMaxCompletionTokens());
             List<Budget> budgets = budgets(c);
             return store.reserve(c.getTenantId(), request.getRequestId(), worst, budgets, now,
-                    request.getReservationTtlMs()).map(r -> {
+                    request.getReservationTtlMs(), request.getReplace()).map(r -> {
                 long code = r.get(0);
                 if (code == 0) {
                     throw exhausted(budgets.get((int) r.get(2) - 1), now, r.get(3), r.get(4), r.get(1));

@@ -13,9 +13,10 @@ import llmops.cost.v1.ReserveRequest;
 import llmops.cost.v1.SettleRequest;
 
 /**
- * Reserves the worst-case cost before the provider is called, for as long as the request may run; re-reserves when
- * the fallback chain moves to a target with another model (the cost-service prices each model: a dearer fallback
- * is held against the budget before it is called, or refused). Afterwards settles the actual usage at the price in
+ * Reserves the worst-case cost before the provider is called, for as long as the request may run; when the fallback
+ * chain moves to a target with another model, swaps the reservation for that model's in one Reserve with
+ * {@code replace} (the cost-service prices each model: a dearer fallback is held against the budget before it is
+ * called, or refused). Afterwards settles the actual usage at the price in
  * force when the request started (the cost-service prices it, and that cost is what the response shows), or
  * releases the reservation when no answer was bought.
  */
@@ -35,21 +36,22 @@ public final class BudgetStep implements ChatStep {
     @Override
     public Uni<ChatResult> before(ChatExchange ex) {
         String[] reserved = {ex.route().upstreamModel()};
-        return reserve(ex, reserved[0]).invoke(() -> ex.targetGate(target -> {
+        return reserve(ex, reserved[0], false).invoke(() -> ex.targetGate(target -> {
             if (target.upstreamModel().equals(reserved[0])) {
                 return Uni.createFrom().voidItem();
             }
-            // Reserve is idempotent per request id: give the first reservation back, then hold the new model's
-            return release(ex).chain(() -> reserve(ex, target.upstreamModel())).invoke(() -> reserved[0] = target.upstreamModel());
+            // one atomic swap of the held reservation for the new model's: no moment without one, and a refusal
+            // keeps the old one until the request releases it
+            return reserve(ex, target.upstreamModel(), true).invoke(() -> reserved[0] = target.upstreamModel());
         })).replaceWith((ChatResult) null);
     }
 
-    private Uni<Void> reserve(ChatExchange ex, String model) {
+    private Uni<Void> reserve(ChatExchange ex, String model, boolean replace) {
         int maxTokens = ex.request().getParameters().hasMaxTokens()
                 ? ex.request().getParameters().getMaxTokens() : defaultMaxTokens;
         return cost.reserve(ReserveRequest.newBuilder().setRequestId(ex.requestId()).setCaller(ex.caller())
                         .setModel(model).setPromptTokens(estimatePromptTokens(ex)).setMaxCompletionTokens(maxTokens)
-                        .setReservationTtlMs(reservationTtlMs(ex)).build())
+                        .setReservationTtlMs(reservationTtlMs(ex)).setReplace(replace).build())
                 .replaceWithVoid();
     }
 

@@ -96,7 +96,7 @@ class DeadlineAndBudgetChainTest extends TwoUpstreams {
 
         @Override
         public Uni<ReserveResponse> reserve(ReserveRequest request) {
-            calls.add("reserve " + request.getModel());
+            calls.add((request.getReplace() ? "replace with " : "reserve ") + request.getModel());
             reserves.add(request);
             if (refused.contains(request.getModel())) {
                 return Uni.createFrom().failure(Status.RESOURCE_EXHAUSTED.withDescription("budget of key k exhausted: "
@@ -143,7 +143,8 @@ class DeadlineAndBudgetChainTest extends TwoUpstreams {
         assertEquals("from b", r.content());
         ex.providerResult(r);
         step.after(ex).await().atMost(WAIT);
-        assertEquals(List.of("reserve cheap-model", "release", "reserve dear-model", "settle dear-model"), budgets.calls);
+        assertEquals(List.of("reserve cheap-model", "replace with dear-model", "settle dear-model"), budgets.calls,
+                "one atomic swap of the reservation, never a Release then a Reserve");
         long ttl = budgets.reserves.get(0).getReservationTtlMs();
         assertTrue(ttl > 45_000 && ttl <= 50_000, "the deadline (20 s) plus 30 s of slack: " + ttl);
     }

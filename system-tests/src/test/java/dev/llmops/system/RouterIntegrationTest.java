@@ -44,6 +44,7 @@ import llmops.cost.v1.BudgetRule;
 import llmops.cost.v1.CostServiceGrpc;
 import llmops.cost.v1.GetBudgetRequest;
 import llmops.cost.v1.GetBudgetResponse;
+import llmops.cost.v1.ReserveRequest;
 import llmops.cost.v1.SetBudgetRequest;
 import llmops.guardrail.v1.GetFairnessReportRequest;
 import llmops.guardrail.v1.GuardrailAdminServiceGrpc;
@@ -450,6 +451,49 @@ class RouterIntegrationTest {
         ChatResponse hit = caller.chat(chat(question));
         assertTrue(hit.getCacheHit(), "a cached answer costs nothing, so a spent budget does not refuse it");
         assertEquals(first.getContent(), hit.getContent());
+    }
+
+    @Test
+    void aDearerFallbackIsReservedInPlaceOfWhatTheRequestHolds() throws Exception {
+        // route fallback-dear: local-echo (refuses connections) reserved first, then gpt-4o. With 1,000 completion
+        // tokens and a ~25-token prompt the reservations are ~402,500 (local-echo) and ~10,062,500 nanos (gpt-4o);
+        // another request of the tenant holds 500,000.
+        String tenant = "tenant-swap-" + UUID.randomUUID().toString().substring(0, 8);
+        String apiKey = admin().createKey(CreateKeyRequest.newBuilder().setSpec(KeySpec.newBuilder().setTenantId(tenant)
+                .setDescription("system test: a dearer fallback's reservation")).build()).getApiKey();
+        RouterServiceGrpc.RouterServiceBlockingStub caller = Clients.router(routerChannel, apiKey);
+        // $0.005: gpt-4o does not fit even in place of local-echo's reservation: refused before it is called, and
+        // the reservation the request held is given back with it
+        setTenantBudget(tenant, "0.005"); // first: a tenant's counter exists while a rule does
+        CostServiceGrpc.newBlockingStub(costChannel).withDeadlineAfter(10, TimeUnit.SECONDS).reserve(ReserveRequest
+                .newBuilder().setRequestId("held-" + tenant).setModel("local-echo").setMaxCompletionTokens(1250)
+                .setCaller(Caller.newBuilder().setTenantId(tenant).setKeyId("another-key")).build());
+        long held = 500_000;
+        assertEquals(held, tenantBudget(tenant).getReservedNanosUsd());
+
+        String refusedPrompt = "Which fallback is refused here " + UUID.randomUUID();
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                () -> caller.chat(dearChat(refusedPrompt)));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+        assertTrue(refused.getStatus().getDescription().contains("while falling back on route 'fallback-dear'"),
+                refused.getStatus().getDescription());
+        assertEquals(0, upstreamCallsContaining(refusedPrompt), "gpt-4o was never called");
+        await("the refused request's reservation released", () -> tenantBudget(tenant).getReservedNanosUsd() == held);
+
+        // $0.0108: gpt-4o fits only in place of local-echo's reservation (held + both would be ~10,965,000)
+        setTenantBudget(tenant, "0.0108");
+        String servedPrompt = "Which fallback is served here " + UUID.randomUUID();
+        ChatResponse served = caller.chat(dearChat(servedPrompt));
+        assertTrue(upstreamMessagesContaining(servedPrompt).contains(servedPrompt));
+        assertEquals("gpt-4o", EndToEndTest.upstreamRequestsContaining(servedPrompt).get(0).getString("model"));
+        assertTrue(served.getCostNanosUsd() > 0);
+        await("the served request settled", () -> tenantBudget(tenant).getReservedNanosUsd() == held);
+        assertEquals(served.getCostNanosUsd(), tenantBudget(tenant).getSpentNanosUsd());
+    }
+
+    private static ChatRequest dearChat(String prompt) {
+        return chat(prompt).toBuilder().setModel("fallback-dear")
+                .setParameters(GenerationParameters.newBuilder().setTemperature(0).setMaxTokens(1000)).build();
     }
 
     @Test

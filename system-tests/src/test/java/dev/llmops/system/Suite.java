@@ -67,6 +67,11 @@ final class Suite {
                     "-Dllmops.router.keys." + KEY_ID + ".tenant=" + TENANT,
                     "-Dllmops.router.access.admin-key-sha256=" + sha256(ADMIN_KEY),
                     "-Dllmops.router.routes.local-echo.base-url=" + upstream.url("/v1"),
+                    // a chain whose cheap first target refuses connections: every request falls back to gpt-4o
+                    "-Dllmops.router.routes.fallback-dear.targets[0].base-url=http://127.0.0.1:1/v1",
+                    "-Dllmops.router.routes.fallback-dear.targets[0].model=local-echo",
+                    "-Dllmops.router.routes.fallback-dear.targets[1].base-url=" + upstream.url("/v1"),
+                    "-Dllmops.router.routes.fallback-dear.targets[1].model=gpt-4o",
                     "-Dllmops.router.cache-semantic-policy=default",
                     // longer than the default 10 ms, so that answers finishing together reliably share a StoreBatch
                     "-Dllmops.router.cache-store-linger=100ms")));

@@ -53,7 +53,7 @@ public final class LoadGen {
         HttpClientOptions http = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                 .setMaxPoolSize(options.connections()).setHttp2MaxPoolSize(options.connections())
                 .setConnectTimeout(5_000);
-        if (options.protocol().equals("grpc")) {
+        if (!options.protocol().equals("http")) { // h2 and grpc: HTTP/2 cleartext with prior knowledge
             http.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false);
         }
         this.client = vertx.createHttpClient(http);

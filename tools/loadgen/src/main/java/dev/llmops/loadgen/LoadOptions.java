@@ -10,7 +10,7 @@ record LoadOptions(String label, String protocol, String url, String path, doubl
                    String prompt, boolean unique, boolean json) {
 
     static final String USAGE = """
-            usage: loadgen --url http://127.0.0.1:8080 [--protocol http|grpc] [--path P]
+            usage: loadgen --url http://127.0.0.1:8080 [--protocol http|h2|grpc] [--path P]
                            (--rate N | --concurrency N) [--duration 20s] [--warmup 5s] [--connections 16]
                            [--header 'name: value']... [--model local-echo] [--prompt TEXT] [--unique]
                            [--label NAME] [--json]
@@ -18,6 +18,8 @@ record LoadOptions(String label, String protocol, String url, String path, doubl
                                from each request's intended start, so a stall counts against the server)
               --concurrency N  closed loop: N requests in flight, each sent when the previous answered (throughput)
               --protocol http  POST <path> (default /v1/chat/completions) with OpenAI chat JSON
+              --protocol h2    the same over HTTP/2 cleartext (prior knowledge), gRPC's transport: the baseline
+                               that tells a gateway's gRPC overhead from the client's own HTTP/2 cost
               --protocol grpc  llmops.router.v1.RouterService/Chat over h2c
               --unique         every request a distinct prompt (no cache hits)""";
 
@@ -77,8 +79,8 @@ record LoadOptions(String label, String protocol, String url, String path, doubl
         if ((rate > 0) == (concurrency > 0)) {
             throw new IllegalArgumentException("give exactly one of --rate and --concurrency\n" + USAGE);
         }
-        if (!protocol.equals("http") && !protocol.equals("grpc")) {
-            throw new IllegalArgumentException("--protocol is http or grpc\n" + USAGE);
+        if (!protocol.equals("http") && !protocol.equals("h2") && !protocol.equals("grpc")) {
+            throw new IllegalArgumentException("--protocol is http, h2 or grpc\n" + USAGE);
         }
         if (path == null) {
             path = protocol.equals("grpc") ? "/llmops.router.v1.RouterService/Chat" : "/v1/chat/completions";

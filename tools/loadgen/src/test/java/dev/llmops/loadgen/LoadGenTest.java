@@ -10,6 +10,7 @@ import com.google.protobuf.UnknownFieldSet;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -106,6 +107,28 @@ class LoadGenTest {
             LoadGen.Result refused = new LoadGen(LoadOptions.parse(args)).run();
             assertEquals(0, refused.ok());
             assertTrue(refused.errors().getOrDefault("grpc-status 8", 0L) >= 45, refused.errors().toString());
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void h2ModeSendsTheOpenAiJsonOverHttp2WithPriorKnowledge() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(true))
+                .requestHandler(req -> req.body().onSuccess(body -> {
+                    seen.add(req.version() + " " + req.path() + " " + req.getHeader("content-type") + " "
+                            + new JsonObject(body).getString("model"));
+                    req.response().setStatusCode(req.version() == HttpVersion.HTTP_2 ? 200 : 505).end("{}");
+                }));
+        server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try {
+            LoadGen.Result r = new LoadGen(LoadOptions.parse(new String[] {"--url", "http://127.0.0.1:" + server.actualPort(),
+                "--protocol", "h2", "--model", "m2", "--rate", "50", "--duration", "1s", "--warmup", "200ms"})).run();
+            assertEquals(0, r.errorCount(), r.errors().toString());
+            assertTrue(r.ok() >= 45, "1 s at 50/s: " + r.ok());
+            assertEquals("HTTP_2 /v1/chat/completions application/json m2", seen.get(0));
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }

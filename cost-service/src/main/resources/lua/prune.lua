@@ -8,15 +8,25 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local function num(key, field)
   return tonumber(redis.call('HGET', key, field) or '0')
 end
--- Gives an entry's amount back to every budget it was reserved on (a counter that expired meanwhile is left
--- alone rather than recreated with a negative value). Returns the amount.
-local function unreserve(entry)
-  local amt = nil
+-- A reservation entry's amount (as stored, a string) and the budget keys it was reserved on.
+local function entry_parts(entry)
+  local amt, keys = nil, {}
   for part in string.gmatch(entry, '[^\n]+') do
     if not amt then
       amt = part
-    elseif redis.call('EXISTS', part) == 1 then
-      redis.call('HINCRBY', part, 'reserved', '-' .. amt)
+    else
+      table.insert(keys, part)
+    end
+  end
+  return amt, keys
+end
+-- Gives an entry's amount back to every budget it was reserved on (a counter that expired meanwhile is left
+-- alone rather than recreated with a negative value). Returns the amount.
+local function unreserve(entry)
+  local amt, keys = entry_parts(entry)
+  for _, k in ipairs(keys) do
+    if redis.call('EXISTS', k) == 1 then
+      redis.call('HINCRBY', k, 'reserved', '-' .. amt)
     end
   end
   return tonumber(amt)

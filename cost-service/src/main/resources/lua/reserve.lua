@@ -17,9 +17,9 @@ local existing = redis.call('HGET', KEYS[2], ARGV[1])
 -- what the request already holds on each budget key (replace only)
 local held = {}
 if existing and ARGV[4] == '1' then
-  local amt = nil
-  for part in string.gmatch(existing, '[^\n]+') do
-    if not amt then amt = tonumber(part) else held[part] = amt end
+  local amt, keys = entry_parts(existing)
+  for _, k in ipairs(keys) do
+    held[k] = tonumber(amt)
   end
 elseif existing then
   local out = {2, tonumber(string.match(existing, '^[^\n]+'))}

@@ -31,4 +31,8 @@ public record ChatResult(String content, String finishReason, TokenUsage usage, 
     public ChatResult withContent(String newContent) {
         return new ChatResult(newContent, finishReason, usage, model, toolCalls);
     }
+
+    public ChatResult withToolCalls(List<ToolCall> newToolCalls) {
+        return new ChatResult(content, finishReason, usage, model, newToolCalls);
+    }
 }

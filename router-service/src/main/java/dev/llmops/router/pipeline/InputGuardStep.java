@@ -89,8 +89,7 @@ public final class InputGuardStep implements ChatStep {
                         .andFailFast();
         return Uni.combine().all().unis(restoredContent, restoredCalls).asTuple()
                 .invoke(restored -> {
-                    ex.result(new ChatResult(restored.getItem1(), answer.finishReason(), answer.usage(), answer.model(),
-                            restored.getItem2()));
+                    ex.result(answer.withContent(restored.getItem1()).withToolCalls(restored.getItem2()));
                     if (content) {
                         ex.placeholdersRestored(true);
                     }

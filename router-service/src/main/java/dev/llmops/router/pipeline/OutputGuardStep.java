@@ -85,8 +85,7 @@ public final class OutputGuardStep implements ChatStep {
                     }
                     calls.add(shown.toolCalls().get(i).toBuilder().setArguments(verdict.getContent()).build());
                 }
-                ChatResult current = ex.result();
-                ex.result(new ChatResult(current.content(), current.finishReason(), current.usage(), current.model(), calls));
+                ex.result(ex.result().withToolCalls(calls));
                 ex.toolCallsRestored(restore);
             }
         }).replaceWithVoid();

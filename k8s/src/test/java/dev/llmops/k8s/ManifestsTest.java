@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Loads every build (k8s/base, k8s/overlays/*) without kubectl and checks it against the invariants and the spec. */
 class ManifestsTest {
@@ -169,6 +170,17 @@ class ManifestsTest {
             assertEquals(port, headless.getSpec().getPorts().get(0).getPort());
             assertEquals(s.getSpec().getSelector(), headless.getSpec().getSelector());
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/production"})
+    void theRouterReadsTheExactCacheWhereTheCacheServiceWritesIt(String root) {
+        KustomizeLoader.Build build = load(root);
+        Map<String, String> router = get(build, ConfigMap.class, "router-service-config").getData();
+        Map<String, String> cache = get(build, ConfigMap.class, "cache-service-config").getData();
+        assertEquals(cache.get("QUARKUS_REDIS_HOSTS"), router.get("QUARKUS_REDIS_HOSTS"));
+        assertNotNull(cache.get("LLMOPS_REDIS_KEY_PREFIX"));
+        assertEquals(cache.get("LLMOPS_REDIS_KEY_PREFIX"), router.get("LLMOPS_ROUTER_CACHE_KEY_PREFIX"));
     }
 
     @Test

@@ -141,13 +141,22 @@ class EndToEndTest {
                 .setCaller(Caller.newBuilder().setTenantId(Suite.TENANT)).setModel("local-echo")
                 .addAllMessages(chat(question).getMessagesList()).setParameters(chat(question).getParameters())).build();
         await("the answer to be cached", () -> cache.lookup(lookup).getHit());
+        double routerReads = RouterIntegrationTest.metric(suite.router, "llmops_router_cache_exact_reads_total{",
+                "result=\"hit\"");
+        double serviceHits = RouterIntegrationTest.metric(suite.cache, "llmops_cache_lookups_total{", "result=\"hit\"");
 
         ChatResponse second = router.chat(chat(question));
         assertTrue(second.getCacheHit());
+        assertEquals("exact", second.getCacheTier());
         assertEquals(first.getContent(), second.getContent());
         assertEquals(0, second.getCostNanosUsd(), "a cache hit buys nothing");
         assertNotEquals(first.getRequestId(), second.getRequestId());
         assertEquals(1, upstreamRequestsContaining(question).size());
+        // the router read the entry the cache-service stored straight from Redis (same key, same layout), and did
+        // not ask the cache-service
+        assertEquals(routerReads + 1, RouterIntegrationTest.metric(suite.router,
+                "llmops_router_cache_exact_reads_total{", "result=\"hit\""));
+        assertEquals(serviceHits, RouterIntegrationTest.metric(suite.cache, "llmops_cache_lookups_total{", "result=\"hit\""));
     }
 
     @Test

@@ -635,8 +635,13 @@ class RouterIntegrationTest {
 
     /** The sum of the cache-service's samples whose line starts with this name and holds this label text. */
     static double cacheMetric(String name, String label) {
+        return metric(suite.cache, name, label);
+    }
+
+    /** The sum of a service's samples whose line starts with this name and holds this label text. */
+    static double metric(ServiceProcess service, String name, String label) {
         try {
-            HttpResponse<String> r = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(suite.cache.url("/q/metrics")))
+            HttpResponse<String> r = Clients.HTTP.send(HttpRequest.newBuilder(URI.create(service.url("/q/metrics")))
                     .build(), HttpResponse.BodyHandlers.ofString());
             double total = 0;
             for (String line : r.body().split("\n")) {

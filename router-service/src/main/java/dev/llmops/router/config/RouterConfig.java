@@ -53,6 +53,19 @@ public interface RouterConfig {
     String cacheSemanticPolicy();
 
     /**
+     * Exact-tier lookups read Redis directly (one GET through the cache-service's own key and entry classes) instead of
+     * calling the cache-service's Lookup; a miss still asks the cache-service when the semantic tier is on. Needs the
+     * Redis the cache-service uses ({@code quarkus.redis.hosts}) and its key prefix ({@link #cacheKeyPrefix()}).
+     * {@code false}: every lookup is a Lookup call.
+     */
+    @WithDefault("true")
+    boolean cacheExactReads();
+
+    /** The cache-service's Redis key prefix (its {@code llmops.redis.key-prefix}), for {@link #cacheExactReads()}. */
+    @WithDefault("llmops:cache:")
+    String cacheKeyPrefix();
+
+    /**
      * Reversible redaction: the caller gets its own values back in the answer in place of the placeholders the input
      * guardrail wrote (CheckOutput's restore_placeholders; RestorePlaceholders for streams and cache hits).
      */

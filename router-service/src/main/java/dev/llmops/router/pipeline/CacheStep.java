@@ -3,6 +3,7 @@ package dev.llmops.router.pipeline;
 import dev.llmops.router.ChatExchange;
 import dev.llmops.router.ChatResult;
 import dev.llmops.router.client.CacheClient;
+import dev.llmops.router.client.ExactCacheReads;
 import dev.llmops.router.provider.ToolRules;
 import io.smallrye.mutiny.Uni;
 import java.nio.charset.StandardCharsets;
@@ -33,15 +34,20 @@ public final class CacheStep implements ChatStep {
     static final int MAX_TAGS = 32;
     static final int MAX_TAG_CHARS = 256;
     private final CacheClient cache;
+    /** Reads exact hits straight from Redis; null: every lookup is a Lookup call to the cache-service. */
+    private final ExactCacheReads exactReads;
     private final int ttlSeconds;
     private final SemanticOptions semantic;
 
     /**
      * @param semanticPolicy {@code off} for the exact tier only; otherwise the cache-service's semantic policy to
      *                       use ({@code default}, {@code strict}, {@code lenient})
+     * @param exactReads     reads the exact tier from Redis before (and, with the semantic tier off, instead of) the
+     *                       cache-service's Lookup; null to always call Lookup
      */
-    public CacheStep(CacheClient cache, int ttlSeconds, String semanticPolicy) {
+    public CacheStep(CacheClient cache, ExactCacheReads exactReads, int ttlSeconds, String semanticPolicy) {
         this.cache = cache;
+        this.exactReads = exactReads;
         this.ttlSeconds = ttlSeconds;
         this.semantic = "off".equals(semanticPolicy) ? SemanticOptions.getDefaultInstance()
                 : SemanticOptions.newBuilder().setEnabled(true)
@@ -53,16 +59,26 @@ public final class CacheStep implements ChatStep {
         if (optedOut(ex)) {
             return Uni.createFrom().nullItem();
         }
-        return cache.lookup(LookupRequest.newBuilder().setQuery(query(ex)).setSemantic(semanticFor(ex)).build()).map(found -> {
-            if (!found.getHit()) {
-                return null;
-            }
-            ex.cacheHit(true);
-            ex.cacheTier(found.getTier() == CacheTierKind.CACHE_TIER_KIND_SEMANTIC ? "semantic" : "exact",
-                    found.getSimilarity());
-            CachedAnswer a = found.getAnswer();
-            return new ChatResult(a.getContent(), a.getFinishReason(), a.getUsage(), a.getModel());
-        });
+        CacheQuery query = query(ex);
+        SemanticOptions semantic = semanticFor(ex);
+        if (exactReads == null) {
+            return lookup(ex, query, semantic);
+        }
+        return exactReads.lookup(query).flatMap(answer -> answer != null ? Uni.createFrom().item(hit(ex, "exact", 1.0, answer))
+                : semantic.getEnabled() ? lookup(ex, query, semantic) : Uni.createFrom().nullItem());
+    }
+
+    /** The cache-service's Lookup: every tier the options allow (the exact one again, when read directly before). */
+    private Uni<ChatResult> lookup(ChatExchange ex, CacheQuery query, SemanticOptions semantic) {
+        return cache.lookup(LookupRequest.newBuilder().setQuery(query).setSemantic(semantic).build()).map(found -> !found.getHit()
+                ? null : hit(ex, found.getTier() == CacheTierKind.CACHE_TIER_KIND_SEMANTIC ? "semantic" : "exact",
+                        found.getSimilarity(), found.getAnswer()));
+    }
+
+    private static ChatResult hit(ChatExchange ex, String tier, double similarity, CachedAnswer a) {
+        ex.cacheHit(true);
+        ex.cacheTier(tier, similarity);
+        return new ChatResult(a.getContent(), a.getFinishReason(), a.getUsage(), a.getModel());
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.llmops.router.ChatExchange;
 import dev.llmops.router.ChatResult;
 import dev.llmops.router.auth.ApiKeys;
 import dev.llmops.router.client.CacheClient;
+import dev.llmops.router.client.ExactCacheReads;
 import dev.llmops.router.client.CostClient;
 import dev.llmops.router.client.GuardrailClient;
 import dev.llmops.router.config.RouterConfig;
@@ -54,7 +55,7 @@ public class RoutingService {
 
     public RoutingService(ApiKeys apiKeys, RouteTable routes, RouteExecutor executor, TieredRouting tiering,
                           RouterConfig config,
-                          GuardrailClient guardrail, CacheClient cache, CostClient cost,
+                          GuardrailClient guardrail, CacheClient cache, ExactCacheReads exactCacheReads, CostClient cost,
                           UsageEventPublisher usageEvents, RateLimiter limiter) {
         this.apiKeys = apiKeys;
         this.routes = routes;
@@ -70,7 +71,8 @@ public class RoutingService {
         java.util.Map<String, dev.llmops.router.pipeline.ChatStep> available = new java.util.LinkedHashMap<>();
         available.put("usage-event", new UsageEventStep(usageEvents));
         available.put("input-guard", new InputGuardStep(guardrail, config.restorePlaceholders()));
-        available.put("cache", new CacheStep(cache, config.cacheTtlSeconds(), config.cacheSemanticPolicy()));
+        available.put("cache", new CacheStep(cache, config.cacheExactReads() ? exactCacheReads : null,
+                config.cacheTtlSeconds(), config.cacheSemanticPolicy()));
         available.put("budget", new BudgetStep(cost, config.defaultMaxTokens()));
         available.put("output-guard", new OutputGuardStep(guardrail));
         List<String> enabled = config.steps().filter(list -> !list.equals(List.of("none"))).orElse(List.of());

@@ -88,7 +88,7 @@ class StoreAndCheckSignalsTest {
         ex.result(provider.withContent("Mail jane@example.com"));
         ex.outputFlagged(true);
         ex.unredactedPii(true);
-        var store = new CacheStep(null, 0, "off").store(ex, provider);
+        var store = new CacheStep(null, null, 0, "off").store(ex, provider);
         assertEquals("Mail <EMAIL_1>", store.getAnswer().getContent());
         assertTrue(store.getAnswerFlagged() && store.getContainsUnredactedPii());
         assertFalse(store.getOptedOut() || store.getIsError());

@@ -173,12 +173,16 @@ class EndToEndTest {
                         .setParameters(chat(paraphrase).getParameters()))
                 .setSemantic(llmops.cache.v1.SemanticOptions.newBuilder().setEnabled(true)).build();
         await("the answer to be indexed", () -> cache.lookup(lookup).getHit());
+        double exactLookups = RouterIntegrationTest.metric(suite.cache, "llmops_cache_lookups_total{", "tier=\"exact\"");
 
         List<ChatStreamResponse> events = new ArrayList<>();
         router.chatStream(ChatStreamRequest.newBuilder().setChat(chat(paraphrase)).build()).forEachRemaining(events::add);
         ChatResponse hit = events.get(events.size() - 1).getFinal();
         assertTrue(hit.getCacheHit());
         assertEquals("semantic", hit.getCacheTier());
+        // the router read the exact tier itself and missed, so the cache-service was asked for the semantic tier only
+        assertEquals(exactLookups, RouterIntegrationTest.metric(suite.cache, "llmops_cache_lookups_total{",
+                "tier=\"exact\""));
         assertTrue(hit.getCacheSimilarity() >= 0.86, "similarity " + hit.getCacheSimilarity());
         assertEquals("Echo: " + asked, hit.getContent(), "the answer bought for the first question");
         assertTrue(events.size() > 3, "replayed in pieces, not one block: " + events.size());

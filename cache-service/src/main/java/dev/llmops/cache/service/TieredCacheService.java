@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import llmops.cache.v1.CacheQuery;
+import llmops.cache.v1.CacheTierKind;
 import llmops.cache.v1.CachedAnswer;
 import llmops.cache.v1.InvalidateRequest;
 import llmops.cache.v1.InvalidateResponse;
@@ -113,7 +114,7 @@ public class TieredCacheService {
                 return Uni.createFrom().item(miss.build());
             }
             CacheTier.TierOptions options = optionsOf(request.getSemantic());
-            return lookupFrom(0, request.getQuery(), key, options).map(found -> found == null ? miss.build()
+            return lookupFrom(0, request.getQuery(), key, options, request.getSkipExact()).map(found -> found == null ? miss.build()
                     : miss.setHit(true).setAnswer(found.hit.answer()).setTier(found.tier.tier.kind())
                             .setSimilarity(found.hit.similarity()).setEntryKey(found.hit.entryHash()).build());
         }).onFailure().transform(e -> toStatus(e, "Lookup", "treat it as a cache miss"));
@@ -138,13 +139,14 @@ public class TieredCacheService {
     private record Found(TierMeters tier, CacheTier.Hit hit) {
     }
 
-    private Uni<Found> lookupFrom(int index, CacheQuery query, CacheKey key, CacheTier.TierOptions options) {
+    private Uni<Found> lookupFrom(int index, CacheQuery query, CacheKey key, CacheTier.TierOptions options,
+            boolean skipExact) {
         if (index == tiers.size()) {
             return Uni.createFrom().nullItem();
         }
         TierMeters t = tiers.get(index);
-        if (!t.tier.applies(options)) {
-            return lookupFrom(index + 1, query, key, options);
+        if (!t.tier.applies(options) || (skipExact && t.tier.kind() == CacheTierKind.CACHE_TIER_KIND_EXACT)) {
+            return lookupFrom(index + 1, query, key, options, skipExact);
         }
         long start = System.nanoTime();
         return t.tier.lookup(query, key, options)
@@ -156,7 +158,7 @@ public class TieredCacheService {
                     }
                 })
                 .flatMap(hit -> hit != null ? Uni.createFrom().item(new Found(t, hit))
-                        : lookupFrom(index + 1, query, key, options));
+                        : lookupFrom(index + 1, query, key, options, skipExact));
     }
 
     @WithSpan

@@ -109,6 +109,24 @@ class SemanticCacheTest {
     }
 
     @Test
+    void skipExactAsksOnlyTheOtherTiers() {
+        String t = tenant();
+        // stored in the exact tier only
+        cache.store(StoreRequest.newBuilder().setQuery(query(t, "Where is my invoice?"))
+                .setAnswer(answer("Under Billing.")).build());
+        assertTrue(lookup(query(t, "Where is my invoice?")).getHit());
+        assertFalse(cache.lookup(LookupRequest.newBuilder().setQuery(query(t, "Where is my invoice?")).setSemantic(ON)
+                .setSkipExact(true).build()).getHit(), "the exact tier is not asked");
+
+        // stored in both: the semantic tier answers the same question
+        store(query(t, "How do I close my account?"), "Settings, then Close account.");
+        LookupResponse semantic = cache.lookup(LookupRequest.newBuilder()
+                .setQuery(query(t, "How do I close my account?")).setSemantic(ON).setSkipExact(true).build());
+        assertTrue(semantic.getHit());
+        assertEquals(CacheTierKind.CACHE_TIER_KIND_SEMANTIC, semantic.getTier());
+    }
+
+    @Test
     void neverAcrossTenants() {
         String a = tenant();
         String b = tenant();

@@ -62,15 +62,16 @@ public final class CacheStep implements ChatStep {
         CacheQuery query = query(ex);
         SemanticOptions semantic = semanticFor(ex);
         if (exactReads == null) {
-            return lookup(ex, query, semantic);
+            return lookup(ex, query, semantic, false);
         }
         return exactReads.lookup(query).flatMap(answer -> answer != null ? Uni.createFrom().item(hit(ex, "exact", 1.0, answer))
-                : semantic.getEnabled() ? lookup(ex, query, semantic) : Uni.createFrom().nullItem());
+                : semantic.getEnabled() ? lookup(ex, query, semantic, true) : Uni.createFrom().nullItem());
     }
 
-    /** The cache-service's Lookup: every tier the options allow (the exact one again, when read directly before). */
-    private Uni<ChatResult> lookup(ChatExchange ex, CacheQuery query, SemanticOptions semantic) {
-        return cache.lookup(LookupRequest.newBuilder().setQuery(query).setSemantic(semantic).build()).map(found -> !found.getHit()
+    /** The cache-service's Lookup: every tier the options allow, but the exact one when it was read directly. */
+    private Uni<ChatResult> lookup(ChatExchange ex, CacheQuery query, SemanticOptions semantic, boolean exactRead) {
+        return cache.lookup(LookupRequest.newBuilder().setQuery(query).setSemantic(semantic).setSkipExact(exactRead)
+                .build()).map(found -> !found.getHit()
                 ? null : hit(ex, found.getTier() == CacheTierKind.CACHE_TIER_KIND_SEMANTIC ? "semantic" : "exact",
                         found.getSimilarity(), found.getAnswer()));
     }

@@ -114,8 +114,8 @@ public class TieredCacheService {
                 return Uni.createFrom().item(miss.build());
             }
             CacheTier.TierOptions options = optionsOf(request.getSemantic());
-            return lookupFrom(0, request.getQuery(), key, options, request.getSkipExact()).map(found -> found == null ? miss.build()
-                    : miss.setHit(true).setAnswer(found.hit.answer()).setTier(found.tier.tier.kind())
+            return lookupFrom(0, request.getQuery(), key, options, request.getSkipExact()).map(found -> found == null
+                    ? miss.build() : miss.setHit(true).setAnswer(found.hit.answer()).setTier(found.tier.tier.kind())
                             .setSimilarity(found.hit.similarity()).setEntryKey(found.hit.entryHash()).build());
         }).onFailure().transform(e -> toStatus(e, "Lookup", "treat it as a cache miss"));
     }

@@ -64,7 +64,8 @@ public final class CacheStep implements ChatStep {
         if (exactReads == null) {
             return lookup(ex, query, semantic, false);
         }
-        return exactReads.lookup(query).flatMap(answer -> answer != null ? Uni.createFrom().item(hit(ex, "exact", 1.0, answer))
+        return exactReads.lookup(query).flatMap(answer -> answer != null
+                ? Uni.createFrom().item(hit(ex, "exact", 1.0, answer))
                 : semantic.getEnabled() ? lookup(ex, query, semantic, true) : Uni.createFrom().nullItem());
     }
 

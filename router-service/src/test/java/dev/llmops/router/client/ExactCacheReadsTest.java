@@ -76,7 +76,8 @@ class ExactCacheReadsTest {
     void anUnreadableEntryIsAMiss() {
         CacheQuery q = query("t1", 0.2);
         CacheKey key = new CacheKeyFactory().keyOf(q);
-        String entry = new ExactCacheRepository(redis.client(), redis.prefix, WAIT).entryKey(key.tenantId(), key.hash());
+        String entry = new ExactCacheRepository(redis.client(), redis.prefix, WAIT)
+                .entryKey(key.tenantId(), key.hash());
         // field 1 with wire type 7, which protobuf does not have
         redis.send(Request.cmd(Command.SET).arg(entry).arg(new byte[] {0x0F}));
 

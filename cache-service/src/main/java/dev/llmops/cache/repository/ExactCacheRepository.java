@@ -1,5 +1,6 @@
 package dev.llmops.cache.repository;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmops.cache.CacheKey;
 import dev.llmops.cache.config.CacheConfig;
 import dev.llmops.cache.config.RedisKeyConfig;
@@ -14,6 +15,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import llmops.cache.v1.CachedAnswer;
 
 /**
  * Exact-tier entries in Redis.
@@ -106,10 +108,23 @@ public class ExactCacheRepository {
         return prefix + "tenant:{" + tenantId + "}:keys";
     }
 
-    /** The stored bytes, or null when there is no live entry. */
-    public Uni<byte[]> get(CacheKey key) {
+    /**
+     * The stored answer, or null when there is no live entry; fails with {@link UnreadableEntryException} when the
+     * entry is not a {@code CachedAnswer} (not ours, or corrupted: serving it would be worse than a miss, and the
+     * next Store overwrites it).
+     */
+    public Uni<CachedAnswer> get(CacheKey key) {
         return bounded(redis.send(Request.cmd(Command.GET).arg(entryKey(key.tenantId(), key.hash()))))
-                .map(r -> r == null ? null : r.toBytes());
+                .map(r -> r == null ? null : answerOf(key, r.toBytes()));
+    }
+
+    private static CachedAnswer answerOf(CacheKey key, byte[] bytes) {
+        try {
+            return CachedAnswer.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new UnreadableEntryException("unreadable exact-cache entry of tenant " + key.tenantId() + " ("
+                    + key.hash() + "): " + e.getMessage());
+        }
     }
 
     /**
@@ -164,6 +179,13 @@ public class ExactCacheRepository {
     private <T> Uni<T> bounded(Uni<T> call) {
         return call.ifNoItem().after(timeout)
                 .failWith(() -> new RedisTimeoutException("Redis did not answer within " + timeout.toMillis() + " ms"));
+    }
+
+    /** An entry that is not a {@code CachedAnswer}: its readers treat it as a miss. */
+    public static final class UnreadableEntryException extends RuntimeException {
+        public UnreadableEntryException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Redis answered too slowly; the service maps it to UNAVAILABLE like any other outage. */

@@ -1,6 +1,5 @@
 package dev.llmops.cache.service;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmops.cache.CacheKey;
 import dev.llmops.cache.config.CacheConfig;
 import dev.llmops.cache.repository.EntryMetaRepository;
@@ -42,19 +41,11 @@ public class ExactCacheService implements CacheTier {
 
     @Override
     public Uni<Hit> lookup(CacheQuery query, CacheKey key, TierOptions options) {
-        return repository.get(key).map(bytes -> {
-            if (bytes == null) {
-                return null;
-            }
-            try {
-                return new Hit(CachedAnswer.parseFrom(bytes), 1.0, key.hash());
-            } catch (InvalidProtocolBufferException e) {
-                // Not ours or corrupted: serving it would be worse than a miss; the next Store overwrites it.
-                Log.warnf("Unreadable exact-cache entry for tenant %s key %s, treated as a miss: %s",
-                        key.tenantId(), key.hash(), e.getMessage());
-                return null;
-            }
-        });
+        return repository.get(key).map(answer -> answer == null ? null : new Hit(answer, 1.0, key.hash()))
+                .onFailure(ExactCacheRepository.UnreadableEntryException.class).recoverWithItem(e -> {
+                    Log.warnf("%s; treated as a miss", e.getMessage());
+                    return null;
+                });
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.llmops.router.client;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import dev.llmops.cache.CacheKey;
 import dev.llmops.cache.repository.ExactCacheRepository;
 import dev.llmops.cache.service.CacheKeyFactory;
 import dev.llmops.router.config.RouterConfig;
@@ -55,27 +53,11 @@ public class ExactCacheReads {
 
     /** The live exact-tier answer to this query, or null (a miss, an unreadable entry, Redis down or slow). */
     public Uni<CachedAnswer> lookup(CacheQuery query) {
-        CacheKey key = keys.keyOf(query);
-        return entries.get(key).map(bytes -> {
-            if (bytes == null) {
-                misses.increment();
-                return null;
-            }
-            try {
-                CachedAnswer answer = CachedAnswer.parseFrom(bytes);
-                hits.increment();
-                return answer;
-            } catch (InvalidProtocolBufferException e) {
-                // not the cache-service's entry, or corrupted: a miss, and the next Store overwrites it
-                errors.increment();
-                Log.warnf("unreadable exact-cache entry of tenant %s (%s), treated as a miss: %s", key.tenantId(),
-                        key.hash(), e.getMessage());
-                return null;
-            }
-        }).onFailure().recoverWithItem(e -> {
-            errors.increment();
-            Log.warnf("exact-cache read failed, treated as a miss: %s", e.getMessage());
-            return null;
-        });
+        return entries.get(keys.keyOf(query)).invoke(answer -> (answer == null ? misses : hits).increment())
+                .onFailure().recoverWithItem(e -> {
+                    errors.increment();
+                    Log.warnf("exact-cache read failed, treated as a miss: %s", e.getMessage());
+                    return null;
+                });
     }
 }

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
 import dev.llmops.testsupport.RealServers;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -46,7 +50,12 @@ import llmops.cost.v1.GetBudgetRequest;
 import llmops.cost.v1.GetBudgetResponse;
 import llmops.cost.v1.ReserveRequest;
 import llmops.cost.v1.SetBudgetRequest;
+import llmops.guardrail.v1.Action;
 import llmops.guardrail.v1.GetFairnessReportRequest;
+import llmops.guardrail.v1.GuardrailAuditBatch;
+import llmops.guardrail.v1.GuardrailAuditEvent;
+import llmops.guardrail.v1.SetPolicyRequest;
+import llmops.guardrail.v1.TenantPolicy;
 import llmops.guardrail.v1.GuardrailAdminServiceGrpc;
 import llmops.router.v1.ChatRequest;
 import llmops.router.v1.ChatResponse;
@@ -547,6 +556,61 @@ class RouterIntegrationTest {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> Clients.router(routerChannel, apiKey).chat(chat("hi")));
         assertTrue(e.getStatus().getDescription().contains("revoked"), e.getStatus().getDescription());
+    }
+
+    /**
+     * The router runs the guardrail's checks in its own process: a tenant policy set through the guardrail-service's
+     * admin API applies, the guardrail-service is not called, and the verdict is audited in the guardrail's queue.
+     */
+    @Test
+    void theRouterChecksInItsOwnProcessUnderThePolicySetInTheGuardrailServiceAndAuditsTheVerdict() throws Exception {
+        String tenant = "tenant-policy-" + UUID.randomUUID().toString().substring(0, 8);
+        CreateKeyResponse created = admin().createKey(CreateKeyRequest.newBuilder().setSpec(KeySpec.newBuilder()
+                .setTenantId(tenant).setDescription("system test: in-process checks")).build());
+        GuardrailAdminServiceGrpc.newBlockingStub(guardrailChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .setPolicy(SetPolicyRequest.newBuilder().setActor("system-test").setPolicy(TenantPolicy.newBuilder()
+                        .setTenantId(tenant).putActions("EMAIL", Action.ACTION_BLOCK)
+                        .setFallbackText("Not with an address in it.")).build());
+        String scans = "llmops_guardrail_scan_seconds_count{";
+        double routerChecks = metric(suite.router, scans, "direction=\"input\"");
+        double serviceChecks = metric(suite.guardrail, scans, "direction=\"input\"");
+
+        ChatResponse r = Clients.router(routerChannel, created.getApiKey())
+                .chat(chat("Write to jane.doe@example.com, please " + UUID.randomUUID()));
+
+        assertEquals(GuardrailAction.GUARDRAIL_ACTION_BLOCK, r.getGuardrail().getInputAction());
+        assertEquals("Not with an address in it.", r.getContent());
+        assertEquals(routerChecks + 1, metric(suite.router, scans, "direction=\"input\""));
+        assertEquals(serviceChecks, metric(suite.guardrail, scans, "direction=\"input\""));
+        List<GuardrailAuditEvent> audited = new ArrayList<>();
+        await("the audit event of " + r.getRequestId(), () -> {
+            audited.addAll(drainAuditQueue(r.getRequestId()));
+            return !audited.isEmpty();
+        });
+        assertEquals(1, audited.size());
+        assertEquals(tenant, audited.get(0).getTenantId());
+        assertEquals(Action.ACTION_BLOCK, audited.get(0).getVerdict());
+        assertEquals(1, audited.get(0).getPolicyVersion());
+        assertEquals("EMAIL", audited.get(0).getFindings(0).getType());
+    }
+
+    /** Takes every waiting message off the guardrail's audit queue; the events of this request among them. */
+    static List<GuardrailAuditEvent> drainAuditQueue(String requestId) {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(RealServers.RABBIT_HOST);
+        factory.setPort(RealServers.RABBIT_PORT);
+        factory.setVirtualHost(suite.run);
+        List<GuardrailAuditEvent> found = new ArrayList<>();
+        try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel()) {
+            for (GetResponse m = channel.basicGet("llmops.audit.guardrail-events", true); m != null;
+                    m = channel.basicGet("llmops.audit.guardrail-events", true)) {
+                GuardrailAuditBatch.parseFrom(m.getBody()).getEventsList().stream()
+                        .filter(e -> e.getRequestId().equals(requestId)).forEach(found::add);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
     }
 
     /**

@@ -74,6 +74,7 @@ final class Suite {
                     "-Dllmops.router.routes.fallback-dear.targets[1].model=gpt-4o",
                     "-Dllmops.router.cache-semantic-policy=default",
                     "-Dllmops.router.cache-key-prefix=" + run + ":cache-service:",
+                    "-Dllmops.guardrail.redis-key-prefix=" + run + ":guardrail-service:",
                     // longer than the default 10 ms, so that answers finishing together reliably share a StoreBatch
                     "-Dllmops.router.cache-store-linger=100ms")));
             Duration timeout = Duration.ofSeconds(180);

@@ -58,6 +58,12 @@ public interface GuardrailConfig {
     /** Competitor names for every tenant without its own list. */
     Optional<List<String>> competitors();
 
+    /**
+     * Prefix of every Redis key the checks write, where they run inside another process (the router), whose own
+     * {@code llmops.redis.key-prefix} is not this service's; unset here: {@code llmops.redis.key-prefix}.
+     */
+    Optional<String> redisKeyPrefix();
+
     Phone phone();
 
     Injection injection();

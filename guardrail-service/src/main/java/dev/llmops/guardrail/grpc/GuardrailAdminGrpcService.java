@@ -2,7 +2,9 @@ package dev.llmops.guardrail.grpc;
 
 import dev.llmops.guardrail.repository.FairnessStats;
 import dev.llmops.guardrail.repository.ReviewQueue;
+import dev.llmops.guardrail.service.GuardrailCalls;
 import dev.llmops.guardrail.service.PolicyStore;
+import dev.llmops.guardrail.service.RequestValidator;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import llmops.guardrail.v1.ApproveReviewRequest;
@@ -42,7 +44,7 @@ public class GuardrailAdminGrpcService extends MutinyGuardrailAdminServiceGrpc.G
 
     @Override
     public Uni<GetPolicyResponse> getPolicy(GetPolicyRequest request) {
-        return GuardrailGrpcService.guarded(() -> {
+        return GuardrailCalls.guarded(() -> {
             String tenant = required(request.getTenantId(), "tenant_id");
             return policies.load(tenant).map(p -> p == null
                     ? GetPolicyResponse.newBuilder().setPolicy(policies.defaultAsProto(tenant)).setIsDefault(true).build()
@@ -52,7 +54,7 @@ public class GuardrailAdminGrpcService extends MutinyGuardrailAdminServiceGrpc.G
 
     @Override
     public Uni<SetPolicyResponse> setPolicy(SetPolicyRequest request) {
-        return GuardrailGrpcService.guarded(() -> {
+        return GuardrailCalls.guarded(() -> {
             required(request.getActor(), "actor");
             if (request.getExpectedVersion() < 0) {
                 throw RequestValidator.invalid("expected_version is negative");
@@ -64,7 +66,7 @@ public class GuardrailAdminGrpcService extends MutinyGuardrailAdminServiceGrpc.G
 
     @Override
     public Uni<ListReviewsResponse> listReviews(ListReviewsRequest request) {
-        return GuardrailGrpcService.guarded(() -> {
+        return GuardrailCalls.guarded(() -> {
             String tenant = required(request.getTenantId(), "tenant_id");
             if (request.getState() == ReviewState.UNRECOGNIZED) {
                 throw RequestValidator.invalid("state is an unknown value");
@@ -79,28 +81,28 @@ public class GuardrailAdminGrpcService extends MutinyGuardrailAdminServiceGrpc.G
 
     @Override
     public Uni<ClaimReviewResponse> claimReview(ClaimReviewRequest request) {
-        return GuardrailGrpcService.guarded(() -> reviews.claim(required(request.getReviewId(), "review_id"),
+        return GuardrailCalls.guarded(() -> reviews.claim(required(request.getReviewId(), "review_id"),
                 required(request.getReviewer(), "reviewer")).map(i -> ClaimReviewResponse.newBuilder().setItem(i)
                 .build()));
     }
 
     @Override
     public Uni<ApproveReviewResponse> approveReview(ApproveReviewRequest request) {
-        return GuardrailGrpcService.guarded(() -> reviews.decide(required(request.getReviewId(), "review_id"),
+        return GuardrailCalls.guarded(() -> reviews.decide(required(request.getReviewId(), "review_id"),
                 required(request.getReviewer(), "reviewer"), true, request.getNote())
                 .map(i -> ApproveReviewResponse.newBuilder().setItem(i).build()));
     }
 
     @Override
     public Uni<RejectReviewResponse> rejectReview(RejectReviewRequest request) {
-        return GuardrailGrpcService.guarded(() -> reviews.decide(required(request.getReviewId(), "review_id"),
+        return GuardrailCalls.guarded(() -> reviews.decide(required(request.getReviewId(), "review_id"),
                 required(request.getReviewer(), "reviewer"), false, request.getNote())
                 .map(i -> RejectReviewResponse.newBuilder().setItem(i).build()));
     }
 
     @Override
     public Uni<GetFairnessReportResponse> getFairnessReport(GetFairnessReportRequest request) {
-        return GuardrailGrpcService.guarded(() -> fairness.report(required(request.getTenantId(), "tenant_id"),
+        return GuardrailCalls.guarded(() -> fairness.report(required(request.getTenantId(), "tenant_id"),
                 required(request.getTagKey(), "tag_key")));
     }
 

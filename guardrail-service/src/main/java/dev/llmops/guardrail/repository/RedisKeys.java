@@ -1,5 +1,6 @@
 package dev.llmops.guardrail.repository;
 
+import dev.llmops.guardrail.config.GuardrailConfig;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -11,8 +12,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class RedisKeys {
     private final String prefix;
 
-    public RedisKeys(@ConfigProperty(name = "llmops.redis.key-prefix") String prefix) {
-        this.prefix = prefix;
+    /** The prefix is {@code llmops.guardrail.redis-key-prefix} where set (the router), else {@code llmops.redis.key-prefix}. */
+    public RedisKeys(GuardrailConfig config, @ConfigProperty(name = "llmops.redis.key-prefix") String prefix) {
+        this.prefix = config.redisKeyPrefix().orElse(prefix);
     }
 
     /** Hash: version, body (TenantPolicy protobuf). */

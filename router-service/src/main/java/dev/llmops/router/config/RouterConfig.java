@@ -61,6 +61,17 @@ public interface RouterConfig {
     @WithDefault("true")
     boolean cacheExactReads();
 
+    /**
+     * The guardrail's checks run in the router's process (the guardrail-service's own code, its {@code checks} jar,
+     * over the guardrail's Redis state and audit queue) instead of CheckInput, CheckOutput and RestorePlaceholders
+     * calls. Output checks with context documents still call the guardrail-service when this process does not load
+     * the embedding model ({@code llmops.guardrail.grounding.embeddings=false}, the router's default). Needs the
+     * guardrail's configuration ({@code llmops.guardrail.*}) and key prefix ({@code llmops.guardrail.redis-key-prefix}).
+     * {@code false}: every check is a call.
+     */
+    @WithDefault("true")
+    boolean guardrailInProcess();
+
     /** The cache-service's Redis key prefix (its {@code llmops.redis.key-prefix}), for {@link #cacheExactReads()}. */
     @WithDefault("llmops:cache:")
     String cacheKeyPrefix();

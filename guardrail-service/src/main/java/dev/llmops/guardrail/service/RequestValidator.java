@@ -1,4 +1,4 @@
-package dev.llmops.guardrail.grpc;
+package dev.llmops.guardrail.service;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -14,14 +14,14 @@ import llmops.guardrail.v1.ContextDocument;
 import llmops.guardrail.v1.RestorePlaceholdersRequest;
 
 /** Checks the fields the guardrail relies on; every problem becomes INVALID_ARGUMENT that says how to fix it. */
-final class RequestValidator {
+public final class RequestValidator {
     /** Context documents beyond this are refused: grounding is linear in their size, and so is the answer. */
     static final int MAX_CONTEXT_DOCUMENTS = 64;
 
     private RequestValidator() {
     }
 
-    static void validate(CheckInputRequest request) {
+    public static void validate(CheckInputRequest request) {
         List<ChatMessage> messages = request.getMessagesList();
         if (messages.isEmpty()) {
             throw invalid("messages is empty: send at least one message to check");
@@ -36,7 +36,7 @@ final class RequestValidator {
         }
     }
 
-    static void validate(CheckOutputRequest request) {
+    public static void validate(CheckOutputRequest request) {
         if (request.getRestorePlaceholders() && request.getRequestId().isEmpty()) {
             throw invalid("restore_placeholders needs the request_id that was given to CheckInput");
         }
@@ -63,13 +63,13 @@ final class RequestValidator {
         }
     }
 
-    static void validate(RestorePlaceholdersRequest request) {
+    public static void validate(RestorePlaceholdersRequest request) {
         if (request.getRequestId().isEmpty()) {
             throw invalid("request_id is empty: give the request_id that was sent to CheckInput");
         }
     }
 
-    static StatusRuntimeException invalid(String description) {
+    public static StatusRuntimeException invalid(String description) {
         return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
     }
 }

@@ -183,6 +183,26 @@ class ManifestsTest {
         assertEquals(cache.get("LLMOPS_REDIS_KEY_PREFIX"), router.get("LLMOPS_ROUTER_CACHE_KEY_PREFIX"));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/production"})
+    void theRoutersInProcessChecksShareTheGuardrailsSettingsAndState(String root) {
+        KustomizeLoader.Build build = load(root);
+        Map<String, String> shared = get(build, ConfigMap.class, "guardrail-checks-config").getData();
+        assertEquals("llmops:guardrail:", shared.get("LLMOPS_GUARDRAIL_REDIS_KEY_PREFIX"));
+        for (String service : List.of("guardrail-service", "router-service")) {
+            Container c = get(build, Deployment.class, service).getSpec().getTemplate().getSpec().getContainers().get(0);
+            assertTrue(c.getEnvFrom().stream().anyMatch(e -> e.getConfigMapRef() != null
+                    && e.getConfigMapRef().getName().equals("guardrail-checks-config")), service);
+            Map<String, String> own = get(build, ConfigMap.class, service + "-config").getData();
+            assertTrue(own.keySet().stream().noneMatch(k -> k.startsWith("LLMOPS_GUARDRAIL_")),
+                    service + "'s own config map sets guardrail settings: they belong in guardrail-checks-config");
+        }
+        Map<String, String> guardrail = get(build, ConfigMap.class, "guardrail-service-config").getData();
+        Map<String, String> router = get(build, ConfigMap.class, "router-service-config").getData();
+        assertEquals(guardrail.get("QUARKUS_REDIS_HOSTS"), router.get("QUARKUS_REDIS_HOSTS"));
+        assertEquals(guardrail.get("RABBITMQ_HOST"), router.get("RABBITMQ_HOST"));
+    }
+
     @Test
     void routerConfigAndSecrets() {
         KustomizeLoader.Build base = load("base");

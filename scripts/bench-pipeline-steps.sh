@@ -87,7 +87,7 @@ for entry in $STEPS; do
     -Dquarkus.grpc.clients.guardrail.port=18091 -Dquarkus.grpc.clients.cache.port=18092 \
     -Dquarkus.grpc.clients.cost.port=18093 -Dllmops.router.keys.bench.sha256="$KEY_SHA" \
     -Dllmops.router.keys.bench.tenant=bench -Dllmops.router.routes.local-echo.base-url=http://127.0.0.1:18098/v1 \
-    -Dllmops.router.cache-key-prefix="$RUN:cache:" -Dllmops.router.steps="$steps" ${ROUTER_OPTS:-} "${parts[@]:1}"
+    -Dllmops.router.cache-key-prefix="$RUN:cache:" -Dllmops.guardrail.redis-key-prefix="$RUN:guardrail:" -Dllmops.router.steps="$steps" ${ROUTER_OPTS:-} "${parts[@]:1}"
   wait_ready "http://127.0.0.1:$port/q/health/ready"
   echo "warming up router with steps=$steps ($JIT_WARMUP) ..." >&2
   "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s --unique \

@@ -61,7 +61,7 @@ router_args() { # port steps
   echo "$(svc_args router-$1 $1) -Dquarkus.grpc.clients.guardrail.port=18091 -Dquarkus.grpc.clients.cache.port=18092
     -Dquarkus.grpc.clients.cost.port=18093 -Dllmops.router.keys.bench.sha256=$KEY_SHA -Dllmops.router.keys.bench.tenant=bench
     -Dllmops.router.routes.local-echo.base-url=http://127.0.0.1:18099/v1 -Dllmops.router.steps=$2
-    -Dllmops.router.cache-key-prefix=$RUN:cache:
+    -Dllmops.router.cache-key-prefix=$RUN:cache: -Dllmops.guardrail.redis-key-prefix=$RUN:guardrail:
     -Dllmops.router.routes.local-echo-fast.base-url=http://127.0.0.1:18098/v1
     -Dllmops.router.routes.local-echo-fast.upstream-model=local-echo"
 }

@@ -2,7 +2,8 @@
 # Router benchmark: one run measures, against the same local upstream (fixed latency):
 #   direct to the upstream (HTTP/1.1, and HTTP/2 as the baseline of the gRPC row) | our router, pass-through (key,
 #   route, provider; HTTP/1.1, gRPC, and the OpenAI API over HTTP/2) | our router, full pipeline
-#   (rule-based guardrails in and out, exact cache, budget reserve/settle, usage event) | Portkey's open-source
+#   (rule-based guardrails in and out, exact cache, budget reserve/settle, usage event) | our router with the issue's
+#   "full pipeline" alone (rule-based guardrails in and out, exact cache: no budget, no usage event) | Portkey's open-source
 #   gateway (@portkey-ai/gateway from npm, custom-host header)
 # at fixed rates (open loop, latency from each request's intended start) and at saturation (16 in flight, against
 # a second upstream with no latency).
@@ -82,6 +83,8 @@ start cost 18093 cost-service/target/quarkus-app/quarkus-run.jar $(svc_args cost
 start router-pass 18081 router-service/target/quarkus-app/quarkus-run.jar $(router_args 18081 none)
 # shellcheck disable=SC2046
 start router-full 18080 router-service/target/quarkus-app/quarkus-run.jar $(router_args 18080 usage-event,input-guard,cache,budget,output-guard)
+# shellcheck disable=SC2046
+start router-scan 18082 router-service/target/quarkus-app/quarkus-run.jar $(router_args 18082 input-guard,cache,output-guard)
 node "$OUT/portkey/node_modules/@portkey-ai/gateway/build/start-server.js" --port=18787 --headless >"$OUT/portkey.log" 2>&1 &
 PIDS+=($!)
 
@@ -91,7 +94,7 @@ wait_ready() { # url
 }
 wait_ready http://127.0.0.1:18099/v1/models
 wait_ready http://127.0.0.1:18098/v1/models
-for p in 18091 18092 18093 18081 18080; do wait_ready "http://127.0.0.1:$p/q/health/ready"; done
+for p in 18091 18092 18093 18081 18080 18082; do wait_ready "http://127.0.0.1:$p/q/health/ready"; done
 wait_ready http://127.0.0.1:18787/
 
 AUTH="authorization: Bearer $KEY"
@@ -109,7 +112,7 @@ load() { # label url extra-args...
 # C2 keeps compiling for about a minute of load on 2 cores (seen in per-thread CPU: the compiler threads took most
 # of a router's CPU during its first 30 s of load): measure warm JVMs, as they run in production
 echo "warming up the JITs ($JIT_WARMUP per router, through every service) ..." >&2
-for url in http://127.0.0.1:18081 http://127.0.0.1:18080; do
+for url in http://127.0.0.1:18081 http://127.0.0.1:18080 http://127.0.0.1:18082; do
   "$JAVA" -jar "$loadjar" --url "$url" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s --unique --model local-echo-fast \
     --header "$AUTH" >/dev/null
 done
@@ -127,11 +130,13 @@ load "direct HTTP/2 @1000/s" http://127.0.0.1:18099 --protocol h2 --rate 1000 --
 load "router pass-through HTTP/2 @1000/s" http://127.0.0.1:18081 --protocol h2 --rate 1000 --unique --header "$AUTH"
 load "direct @500/s" http://127.0.0.1:18099 --rate 500 --unique
 load "router full pipeline @500/s" http://127.0.0.1:18080 --rate 500 --unique --header "$AUTH"
+load "router scanners + exact cache @500/s" http://127.0.0.1:18082 --rate 500 --unique --header "$AUTH"
 load "portkey @500/s" http://127.0.0.1:18787 --rate 500 --unique "${PK[@]}"
 FAST=(--concurrency 16 --unique --model local-echo-fast)
 load "direct, 16 in flight" http://127.0.0.1:18098 "${FAST[@]}"
 load "router pass-through, 16 in flight" http://127.0.0.1:18081 "${FAST[@]}" --header "$AUTH"
 load "router full pipeline, 16 in flight" http://127.0.0.1:18080 "${FAST[@]}" --header "$AUTH"
+load "router scanners + exact cache, 16 in flight" http://127.0.0.1:18082 "${FAST[@]}" --header "$AUTH"
 load "portkey, 16 in flight" http://127.0.0.1:18787 "${FAST[@]}" "${PK_FAST[@]}"
 
 echo
@@ -149,8 +154,10 @@ jq -rs '
   (by("direct @500/s")) as $d5 | (by("router full pipeline @500/s")) as $f5 | (by("portkey @500/s")) as $k5 |
   (by("portkey, 16 in flight")) as $ks | (by("router pass-through, 16 in flight")) as $ps |
   (by("router full pipeline, 16 in flight")) as $fs |
+  (by("router scanners + exact cache @500/s")) as $s5 | (by("router scanners + exact cache, 16 in flight")) as $ss |
   "- pass-through p99 overhead at 1,000 req/s (HTTP): \(($p1.p99_ms - $d1.p99_ms) * 1000 | round / 1000) ms (target < 1 ms)",
   "- pass-through p99 overhead at 1,000 req/s (gRPC): \(($g1.p99_ms - $d1.p99_ms) * 1000 | round / 1000) ms against direct HTTP/1.1, \(($g1.p99_ms - $h1.p99_ms) * 1000 | round / 1000) ms against direct HTTP/2 (the same transport); the OpenAI API over HTTP/2: \(($r1.p99_ms - $h1.p99_ms) * 1000 | round / 1000) ms against direct HTTP/2",
   "- full pipeline p99 overhead at 500 req/s: \(($f5.p99_ms - $d5.p99_ms) * 1000 | round / 1000) ms (target < 3 ms); Portkey at 500 req/s: \(($k5.p99_ms - $d5.p99_ms) * 1000 | round / 1000) ms",
-  "- saturation throughput vs Portkey (16 in flight): pass-through \(($ps.throughput / $ks.throughput) * 100 | round / 100)x, full pipeline \(($fs.throughput / $ks.throughput) * 100 | round / 100)x"
+  "- saturation throughput vs Portkey (16 in flight): pass-through \(($ps.throughput / $ks.throughput) * 100 | round / 100)x, full pipeline \(($fs.throughput / $ks.throughput) * 100 | round / 100)x",
+  "- the full pipeline as the issue defines it (rule-based scanners in and out, exact cache; no budget, no usage event): p99 overhead at 500 req/s \(($s5.p99_ms - $d5.p99_ms) * 1000 | round / 1000) ms (target < 3 ms), saturation \(($ss.throughput / $ks.throughput) * 100 | round / 100)x Portkey (target 2x)"
 ' "$OUT/results.jsonl"

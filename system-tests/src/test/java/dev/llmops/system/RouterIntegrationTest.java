@@ -343,8 +343,11 @@ class RouterIntegrationTest {
                 .add(new JsonObject().put("id", "kb-eiffel").put("content",
                         "The Eiffel Tower stands in Paris. It was completed in 1889 for the World's Fair."))));
         double declinedBefore = declinedStores("answer_flagged");
+        double serviceOutputChecks = metric(suite.guardrail, SCANS, OUTPUT);
         HttpResponse<String> first = post(Suite.API_KEY, request);
         assertEquals(200, first.statusCode(), first.body());
+        // grounding needs the embedding model, which the router does not load: this output check is a call
+        assertEquals(serviceOutputChecks + 1, metric(suite.guardrail, SCANS, OUTPUT));
         JsonObject guardrail = new JsonObject(first.body()).getJsonObject("llmops").getJsonObject("guardrail");
         assertTrue(guardrail.getJsonArray("finding_types").contains("UNGROUNDED"), "the documents reached the "
                 + "grounding check: " + guardrail.encode());
@@ -571,17 +574,16 @@ class RouterIntegrationTest {
                 .setPolicy(SetPolicyRequest.newBuilder().setActor("system-test").setPolicy(TenantPolicy.newBuilder()
                         .setTenantId(tenant).putActions("EMAIL", Action.ACTION_BLOCK)
                         .setFallbackText("Not with an address in it.")).build());
-        String scans = "llmops_guardrail_scan_seconds_count{";
-        double routerChecks = metric(suite.router, scans, "direction=\"input\"");
-        double serviceChecks = metric(suite.guardrail, scans, "direction=\"input\"");
+        double routerChecks = metric(suite.router, SCANS, INPUT);
+        double serviceChecks = metric(suite.guardrail, SCANS, INPUT);
 
         ChatResponse r = Clients.router(routerChannel, created.getApiKey())
                 .chat(chat("Write to jane.doe@example.com, please " + UUID.randomUUID()));
 
         assertEquals(GuardrailAction.GUARDRAIL_ACTION_BLOCK, r.getGuardrail().getInputAction());
         assertEquals("Not with an address in it.", r.getContent());
-        assertEquals(routerChecks + 1, metric(suite.router, scans, "direction=\"input\""));
-        assertEquals(serviceChecks, metric(suite.guardrail, scans, "direction=\"input\""));
+        assertEquals(routerChecks + 1, metric(suite.router, SCANS, INPUT));
+        assertEquals(serviceChecks, metric(suite.guardrail, SCANS, INPUT));
         List<GuardrailAuditEvent> audited = new ArrayList<>();
         await("the audit event of " + r.getRequestId(), () -> {
             audited.addAll(drainAuditQueue(r.getRequestId()));
@@ -592,7 +594,20 @@ class RouterIntegrationTest {
         assertEquals(Action.ACTION_BLOCK, audited.get(0).getVerdict());
         assertEquals(1, audited.get(0).getPolicyVersion());
         assertEquals("EMAIL", audited.get(0).getFindings(0).getType());
+
+        // an allowed prompt's answer is checked here too (no context documents)
+        double routerOutputChecks = metric(suite.router, SCANS, OUTPUT);
+        double serviceOutputChecks = metric(suite.guardrail, SCANS, OUTPUT);
+        String question = "Nothing personal here " + UUID.randomUUID();
+        assertEquals("Echo: " + question, Clients.router(routerChannel, created.getApiKey()).chat(chat(question))
+                .getContent());
+        assertEquals(routerOutputChecks + 1, metric(suite.router, SCANS, OUTPUT));
+        assertEquals(serviceOutputChecks, metric(suite.guardrail, SCANS, OUTPUT));
     }
+
+    static final String SCANS = "llmops_guardrail_scan_seconds_count{";
+    static final String INPUT = "direction=\"input\"";
+    static final String OUTPUT = "direction=\"output\"";
 
     /** Takes every waiting message off the guardrail's audit queue; the events of this request among them. */
     static List<GuardrailAuditEvent> drainAuditQueue(String requestId) {

@@ -1,5 +1,7 @@
 package dev.llmops.system;
 
+import com.rabbitmq.client.ConnectionFactory;
+import dev.llmops.testsupport.RealServers;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -18,6 +20,15 @@ final class Clients {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private Clients() {
+    }
+
+    /** The broker, in the suite's own virtual host. */
+    static ConnectionFactory rabbit(Suite suite) {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(RealServers.RABBIT_HOST);
+        factory.setPort(RealServers.RABBIT_PORT);
+        factory.setVirtualHost(suite.run);
+        return factory;
     }
 
     static ManagedChannel channel(ServiceProcess service) {

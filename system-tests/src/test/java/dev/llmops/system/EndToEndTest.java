@@ -373,10 +373,7 @@ class EndToEndTest {
     }
 
     static void publish(UsageEvent event) throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(RealServers.RABBIT_HOST);
-        factory.setPort(RealServers.RABBIT_PORT);
-        factory.setVirtualHost(suite.run);
+        ConnectionFactory factory = Clients.rabbit(suite);
         try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel()) {
             channel.confirmSelect();
             channel.basicPublish("llmops.usage", "usage.v1", true, new AMQP.BasicProperties.Builder()

@@ -611,10 +611,7 @@ class RouterIntegrationTest {
 
     /** Takes every waiting message off the guardrail's audit queue; the events of this request among them. */
     static List<GuardrailAuditEvent> drainAuditQueue(String requestId) {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(RealServers.RABBIT_HOST);
-        factory.setPort(RealServers.RABBIT_PORT);
-        factory.setVirtualHost(suite.run);
+        ConnectionFactory factory = Clients.rabbit(suite);
         List<GuardrailAuditEvent> found = new ArrayList<>();
         try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel()) {
             for (GetResponse m = channel.basicGet("llmops.audit.guardrail-events", true); m != null;

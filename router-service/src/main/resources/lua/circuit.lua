@@ -1,6 +1,6 @@
 -- One upstream's circuit breaker, shared by every router replica. Atomic: the whole transition runs in Redis.
 -- KEYS[1]  the breaker's hash: state (closed|open|half_open), fails, since (window start), until (ms)
--- ARGV[1]  op: allow | success | failure
+-- ARGV[1]  op: allow | peek (allow's answer without taking the probe: a replica's background refresh) | success | failure
 -- ARGV[2]  failure threshold, ARGV[3] window ms, ARGV[4] cool-down ms, ARGV[5] probe lease ms
 -- Returns {state, allowed (1|0), failures in the window, ms until the state may change (0 if n/a)}.
 -- Time is Redis' own clock (TIME), so replicas with skewed clocks agree.
@@ -20,13 +20,17 @@ local untl = tonumber(h[4] or '0')
 -- the hash forgets itself once nothing in it can matter any more
 local ttl = window + cooldown + probe + 60000
 
-if op == 'allow' then
+if op == 'allow' or op == 'peek' then
   if state == 'closed' then
     return {'closed', 1, fails, 0}
   end
   if now < untl then
     -- open and cooling down, or half-open with a probe in flight: everyone else keeps off
     return {state, 0, fails, untl - now}
+  end
+  if op == 'peek' then
+    -- cooled down: the next caller's own allow takes the probe, never a look
+    return {state, 0, fails, 0}
   end
   -- cooled down (or the last probe's lease ran out): this caller is the probe
   redis.call('HSET', key, 'state', 'half_open', 'until', now + probe)

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
@@ -21,7 +22,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>The hot path does not wait for Redis: a replica keeps its last view of each breaker and trusts a closed one for
  * {@code stateRefresh}, and an open one until its cool-down ends; successes go to Redis only while a breaker is not
- * closed. Failures always go to Redis, so counts are shared.
+ * closed. Failures always go to Redis, so counts are shared. A closed view older than {@code stateRefresh} still
+ * answers while one background read ({@code peek}: never takes the probe) brings it up to date, so no request waits
+ * for that read either ({@code stateRefresh} zero: every decision is taken in Redis, in turn).
  *
  * <p>Redis unavailable (error, or no answer within {@code redisTimeout}): traffic is never blocked on it. For
  * {@code redisRetry} the decisions are taken by a breaker in this replica's memory with the same rules (starting
@@ -36,6 +39,7 @@ public final class CircuitBreakers {
     private final String sha;
     private final ConcurrentHashMap<String, View> views = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LocalBreaker> local = new ConcurrentHashMap<>();
+    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     private volatile long redisDownUntilNanos;
 
     /** @param redis the shared Redis, or null to keep breakers per replica only */
@@ -65,6 +69,12 @@ public final class CircuitBreakers {
         long now = System.nanoTime();
         if (v != null && v.trustedUntilNanos - now > 0) {
             return Future.succeededFuture(v.allowed);
+        }
+        if (v != null && v.state.equals("closed") && !settings.stateRefresh().isZero()) {
+            if (refreshing.add(d.id())) {
+                run(d, "peek").onComplete(ignored -> refreshing.remove(d.id()));
+            }
+            return Future.succeededFuture(true);
         }
         return run(d, "allow").map(CircuitState::allowed);
     }

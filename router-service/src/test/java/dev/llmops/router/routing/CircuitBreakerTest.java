@@ -92,6 +92,62 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aStaleClosedViewAnswersAtOnceWhileABackgroundReadBringsInAnotherReplicasOpening() throws Exception {
+        String prefix = RoutingHarness.prefix();
+        Redis redis = RoutingHarness.redis(vertx, RoutingHarness.REDIS_URL);
+        CircuitBreakers replica1 = new CircuitBreakers(vertx, redis, prefix, settings(Duration.ofSeconds(30), Duration.ofMillis(200)));
+        CircuitBreakers replica2 = new CircuitBreakers(vertx, redis, prefix, settings(Duration.ofSeconds(30), Duration.ofMillis(200)));
+        Deployment d = target(a, "refresh-model", 0, Duration.ofSeconds(5));
+        assertTrue(await(replica1.allow(d)), "closed: replica 1 keeps that view");
+        for (int i = 0; i < 3; i++) {
+            await(replica2.record(d, false));
+        }
+        assertEquals("open", await(replica2.state(d)).state());
+        Thread.sleep(300); // replica 1's view is past its refresh period
+
+        Future<Boolean> stale = replica1.allow(d);
+        assertTrue(stale.isComplete() && stale.result(), "the stale closed view answers at once: no request waits for Redis");
+        assertTrue(eventually(() -> !await(replica1.allow(d))), "the background read brought in replica 2's opening");
+        redis.close();
+    }
+
+    @Test
+    void theBackgroundReadNeverTakesTheProbeOfABreakerThatCooledDown() throws Exception {
+        String prefix = RoutingHarness.prefix();
+        Redis redis = RoutingHarness.redis(vertx, RoutingHarness.REDIS_URL);
+        CircuitBreakers replica1 = new CircuitBreakers(vertx, redis, prefix, settings(Duration.ofMillis(300), Duration.ofMillis(200)));
+        CircuitBreakers replica2 = new CircuitBreakers(vertx, redis, prefix, settings(Duration.ofMillis(300), Duration.ofMillis(200)));
+        Deployment d = target(a, "peek-model", 0, Duration.ofSeconds(5));
+        assertTrue(await(replica1.allow(d)));
+        for (int i = 0; i < 3; i++) {
+            await(replica2.record(d, false));
+        }
+        Thread.sleep(400); // replica 1's view is stale and the cool-down is over
+
+        assertTrue(replica1.allow(d).isComplete(), "answered from the stale view; the read goes on in the background");
+        Thread.sleep(200);
+        assertEquals("open", await(replica2.state(d)).state(), "the background read left the probe to a caller");
+        assertTrue(await(replica2.allow(d)), "the first real caller is the probe");
+        assertFalse(await(replica1.allow(d)), "replica 1 asks Redis now (its view is no longer closed): the probe is out");
+        redis.close();
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    static boolean eventually(Check check) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (check.holds()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    @Test
     void aFailedProbeReopensAndOnlyOneCallerProbes() throws Exception {
         String prefix = RoutingHarness.prefix();
         Redis redis = RoutingHarness.redis(vertx, RoutingHarness.REDIS_URL);

@@ -12,15 +12,18 @@ import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Virtual-key lookups by hash with a small local cache in front of Redis. A cached key is trusted for a short TTL;
  * every change made through the {@link KeyStore} is published on a Redis channel that this class listens to, so a
- * revoke reaches every replica within milliseconds, and within the TTL even if that message is lost. While Redis
- * cannot be reached, a key seen before keeps working from the cache for {@code stale-if-error}; an unseen one gets
- * UNAVAILABLE.
+ * revoke reaches every replica within milliseconds, and within the TTL (plus one read) even if that message is lost:
+ * a known key past its TTL answers from the cache while one background read refreshes it, so no request waits for
+ * Redis on a key it has seen (TTL zero: every lookup reads Redis, in turn). While Redis cannot be reached, a key seen
+ * before keeps working from the cache for {@code stale-if-error}; an unseen one gets UNAVAILABLE.
  */
 public class VirtualKeys {
     private record Cached(KeyRecord record, long loadedNanos) {
@@ -35,6 +38,7 @@ public class VirtualKeys {
     /** Bumped by every invalidation, so a lookup that raced with one does not put back what was invalidated. */
     private final AtomicLong generation = new AtomicLong();
     private final LongAdder staleServed = new LongAdder();
+    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     private volatile RedisConnection subscription;
     private volatile boolean subscribed;
     private volatile boolean stopped;
@@ -57,6 +61,17 @@ public class VirtualKeys {
         if (cached != null && now - cached.loadedNanos() < (cached.record() == null ? unknownTtlNanos : ttlNanos)) {
             return Uni.createFrom().item(cached.record());
         }
+        if (cached != null && cached.record() != null && ttlNanos > 0) {
+            // a known key past its TTL answers from the last read while one background read refreshes it
+            if (refreshing.add(sha256)) {
+                load(sha256, cached, now).subscribe().with(r -> refreshing.remove(sha256), e -> refreshing.remove(sha256));
+            }
+            return Uni.createFrom().item(cached.record());
+        }
+        return load(sha256, cached, now);
+    }
+
+    private Uni<KeyRecord> load(String sha256, Cached cached, long now) {
         long seen = generation.get();
         return store.lookup(sha256)
                 .invoke(record -> {

@@ -149,6 +149,67 @@ class VirtualKeysTest {
         }
     }
 
+    @Test
+    void aKnownKeyPastItsTtlAnswersAtOnceAndALostRevokeStillLandsWithinTheTtlPlusOneRead() {
+        var admin = KeyAdminAccess.admin(store);
+        String apiKey = KeyAdminAccess.create(admin, "late", "acme", 0, 0);
+        VirtualKeys replica = replica(redis, Duration.ofMillis(200));
+        waitUntil(replica::subscribed, 5000);
+        replica.stop(); // no invalidation channel: only the TTL can bring the revoke in
+        assertEquals("late", authenticate(replica, apiKey).keyId());
+        KeyAdminAccess.revoke(admin, "late");
+        sleep(300);
+        assertEquals("late", authenticate(replica, apiKey).keyId(), "past the TTL: the last read answers once more");
+        waitUntil(() -> {
+            try {
+                authenticate(replica, apiKey);
+                return false;
+            } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode() == Status.Code.UNAUTHENTICATED;
+            }
+        }, 1000);
+    }
+
+    @Test
+    void aKnownKeyPastItsTtlDoesNotWaitForAHungRedis() throws Exception {
+        int port = TestRedis.freePort();
+        Process server = TestRedis.startPrivateRedis(port);
+        try (TestRedis priv = new TestRedis("redis://127.0.0.1:" + port)) {
+            var admin = KeyAdminAccess.admin(new KeyStore(priv.client(), priv.prefix, Duration.ofSeconds(2)));
+            String apiKey = KeyAdminAccess.create(admin, "hung", "acme", 0, 0);
+            VirtualKeys replica = replica(priv, Duration.ofMillis(200)); // its store answers UNAVAILABLE after 500 ms
+            try {
+                waitUntil(replica::subscribed, 5000); // subscribing clears the cache once; let that happen first
+                assertEquals("hung", authenticate(replica, apiKey).keyId());
+                signal("STOP", server); // Redis hangs: connections stay open, nothing answers
+                sleep(300);
+                long start = System.nanoTime();
+                assertEquals("hung", authenticate(replica, apiKey).keyId());
+                long tookMs = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(tookMs < 250, "answered from the cache in " + tookMs + " ms, not after the store's timeout");
+                waitUntil(() -> replica.staleServed() > 0, 2000); // the background read failed and said so
+            } finally {
+                signal("CONT", server);
+                replica.stop();
+            }
+        } finally {
+            server.destroy();
+        }
+    }
+
+    static void signal(String name, Process process) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start().waitFor());
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     static String message(Runnable r) {
         return assertThrows(StatusRuntimeException.class, r::run).getStatus().getDescription();
     }

@@ -93,43 +93,44 @@ class CircuitBreakerTest {
 
     @Test
     void aStaleClosedViewAnswersAtOnceWhileABackgroundReadBringsInAnotherReplicasOpening() throws Exception {
-        String prefix = RoutingHarness.prefix();
-        Redis redis = RoutingHarness.redis(vertx, RoutingHarness.REDIS_URL);
-        CircuitBreakers replica1 = new CircuitBreakers(vertx, redis, prefix, settings(Duration.ofSeconds(30), Duration.ofMillis(200)));
-        CircuitBreakers replica2 = new CircuitBreakers(vertx, redis, prefix, settings(Duration.ofSeconds(30), Duration.ofMillis(200)));
-        Deployment d = target(a, "refresh-model", 0, Duration.ofSeconds(5));
-        assertTrue(await(replica1.allow(d)), "closed: replica 1 keeps that view");
-        for (int i = 0; i < 3; i++) {
-            await(replica2.record(d, false));
-        }
-        assertEquals("open", await(replica2.state(d)).state());
+        Replicas r = openedBehindReplicaOnesBack("refresh-model", Duration.ofSeconds(30));
         Thread.sleep(300); // replica 1's view is past its refresh period
 
-        Future<Boolean> stale = replica1.allow(d);
+        Future<Boolean> stale = r.one().allow(r.d());
         assertTrue(stale.isComplete() && stale.result(), "the stale closed view answers at once: no request waits for Redis");
-        assertTrue(eventually(() -> !await(replica1.allow(d))), "the background read brought in replica 2's opening");
-        redis.close();
+        assertTrue(eventually(() -> !await(r.one().allow(r.d()))), "the background read brought in replica 2's opening");
+        r.redis().close();
     }
 
     @Test
     void theBackgroundReadNeverTakesTheProbeOfABreakerThatCooledDown() throws Exception {
-        String prefix = RoutingHarness.prefix();
-        Redis redis = RoutingHarness.redis(vertx, RoutingHarness.REDIS_URL);
-        CircuitBreakers replica1 = new CircuitBreakers(vertx, redis, prefix, settings(Duration.ofMillis(300), Duration.ofMillis(200)));
-        CircuitBreakers replica2 = new CircuitBreakers(vertx, redis, prefix, settings(Duration.ofMillis(300), Duration.ofMillis(200)));
-        Deployment d = target(a, "peek-model", 0, Duration.ofSeconds(5));
-        assertTrue(await(replica1.allow(d)));
-        for (int i = 0; i < 3; i++) {
-            await(replica2.record(d, false));
-        }
+        Replicas r = openedBehindReplicaOnesBack("peek-model", Duration.ofMillis(300));
         Thread.sleep(400); // replica 1's view is stale and the cool-down is over
 
-        assertTrue(replica1.allow(d).isComplete(), "answered from the stale view; the read goes on in the background");
+        assertTrue(r.one().allow(r.d()).isComplete(), "answered from the stale view; the read goes on in the background");
         Thread.sleep(200);
-        assertEquals("open", await(replica2.state(d)).state(), "the background read left the probe to a caller");
-        assertTrue(await(replica2.allow(d)), "the first real caller is the probe");
-        assertFalse(await(replica1.allow(d)), "replica 1 asks Redis now (its view is no longer closed): the probe is out");
-        redis.close();
+        assertEquals("open", await(r.two().state(r.d())).state(), "the background read left the probe to a caller");
+        assertTrue(await(r.two().allow(r.d())), "the first real caller is the probe");
+        assertFalse(await(r.one().allow(r.d())), "replica 1 asks Redis now (its view is no longer closed): the probe is out");
+        r.redis().close();
+    }
+
+    record Replicas(Redis redis, CircuitBreakers one, CircuitBreakers two, Deployment d) {
+    }
+
+    /** Two replicas refreshing every 200 ms: replica 1 has seen the breaker closed, then replica 2's failures opened it. */
+    static Replicas openedBehindReplicaOnesBack(String model, Duration coolDown) throws Exception {
+        String prefix = RoutingHarness.prefix();
+        Redis redis = RoutingHarness.redis(vertx, RoutingHarness.REDIS_URL);
+        Replicas r = new Replicas(redis, new CircuitBreakers(vertx, redis, prefix, settings(coolDown, Duration.ofMillis(200))),
+                new CircuitBreakers(vertx, redis, prefix, settings(coolDown, Duration.ofMillis(200))),
+                target(a, model, 0, Duration.ofSeconds(5)));
+        assertTrue(await(r.one().allow(r.d())), "closed: replica 1 keeps that view");
+        for (int i = 0; i < 3; i++) {
+            await(r.two().record(r.d(), false));
+        }
+        assertEquals("open", await(r.two().state(r.d())).state());
+        return r;
     }
 
     interface Check {

@@ -202,15 +202,7 @@ class CircuitBreakerTest {
 
                 server = startRedis(port);
                 Thread.sleep(600); // past redis-retry: Redis decides again, and it never saw this breaker open
-                boolean allowed = false;
-                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (!allowed && System.nanoTime() < deadline) {
-                    allowed = await(breakers.allow(dc));
-                    if (!allowed) {
-                        Thread.sleep(200);
-                    }
-                }
-                assertTrue(allowed, "Redis is back and authoritative again (its state: closed)");
+                assertTrue(eventually(() -> await(breakers.allow(dc))), "Redis is back and authoritative again (its state: closed)");
             } finally {
                 c.close();
             }

@@ -113,6 +113,26 @@ class BudgetTest {
     }
 
     @Test
+    void reserveAnswersThePriceInForceWhenTheRequestArrived() {
+        String key = "key-" + id();
+        // gpt-4o cost 5.00 / 15.00 USD per million tokens from 2024-05-13 and 2.50 / 10.00 from 2024-10-02
+        long june2024 = java.time.Instant.parse("2024-06-01T00:00:00Z").toEpochMilli();
+        ReserveResponse then = cost.reserve(ReserveRequest.newBuilder().setRequestId(id()).setCaller(caller(key))
+                .setModel("gpt-4o").setPromptTokens(1000).setMaxCompletionTokens(0).setOccurredUnixMs(june2024)
+                .build());
+        assertEquals(5_000_000, then.getReservedNanosUsd());
+        assertEquals("gpt-4o", then.getPrice().getModel());
+        assertEquals(java.time.Instant.parse("2024-05-13T00:00:00Z").toEpochMilli(),
+                then.getPrice().getEffectiveFromUnixMs());
+        assertEquals(0, new java.math.BigDecimal("5").compareTo(
+                new java.math.BigDecimal(then.getPrice().getPrice().getInputUsdPerMtok())));
+        ReserveResponse now = reserve(id(), key, "gpt-4o", 1000, 0);
+        assertEquals(2_500_000, now.getReservedNanosUsd());
+        assertEquals(java.time.Instant.parse("2024-10-02T00:00:00Z").toEpochMilli(),
+                now.getPrice().getEffectiveFromUnixMs());
+    }
+
+    @Test
     void settleWithoutReservationStillRecordsSpend() {
         String key = "key-" + id();
         SettleResponse s = settle(id(), key, "gpt-4o", 3000, 1000, 300);

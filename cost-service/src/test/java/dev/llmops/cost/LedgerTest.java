@@ -15,6 +15,8 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
+import dev.llmops.cost.service.PriceCodec;
+import dev.llmops.cost.service.Pricing;
 import dev.llmops.testsupport.IsolatedServersResource;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -32,8 +34,12 @@ import java.util.function.BooleanSupplier;
 import llmops.common.v1.Caller;
 import llmops.common.v1.TokenUsage;
 import llmops.cost.v1.CostServiceGrpc;
+import llmops.cost.v1.GetBudgetRequest;
+import llmops.cost.v1.GetBudgetResponse;
 import llmops.cost.v1.GetUsageRequest;
 import llmops.cost.v1.GetUsageResponse;
+import llmops.cost.v1.ReserveRequest;
+import llmops.cost.v1.ReserveResponse;
 import llmops.cost.v1.UsageTotal;
 import llmops.events.v1.Outcome;
 import llmops.events.v1.UsageEvent;
@@ -196,6 +202,44 @@ class LedgerTest {
         assertEquals(1, count(e.getRequestId()));
         assertEquals("0.001234567", rows("select sum(cost_usd)::text from usage_ledger where request_id = ?",
                 e.getRequestId()).get(0).get(0));
+    }
+
+    private GetBudgetResponse keyBudget(String tenant, String key) {
+        return cost.getBudget(GetBudgetRequest.newBuilder().setBudgetId("key/" + key).setTenantId(tenant).build());
+    }
+
+    @Test
+    void anEventCarryingItsSettleSettlesTheReservationOnceAndAnEventWithoutLeavesItHeld() throws Exception {
+        String tenant = "tenant-settle";
+        String key = "k-settle-" + UUID.randomUUID();
+        UsageEvent carried = event(tenant, key, "gpt-4o-mini", "gpt-4o-mini", 1000, 200, 0, Outcome.OUTCOME_SERVED,
+                System.currentTimeMillis()).toBuilder().setSettleBudget(true).build();
+        ReserveResponse held = cost.reserve(ReserveRequest.newBuilder().setRequestId(carried.getRequestId())
+                .setCaller(carried.getCaller()).setModel("gpt-4o-mini").setPromptTokens(1000)
+                .setMaxCompletionTokens(200).setOccurredUnixMs(carried.getOccurredUnixMs()).build());
+        assertEquals(held.getReservedNanosUsd(), keyBudget(tenant, key).getReservedNanosUsd());
+        // what a router shows: the usage priced at the version the Reserve answered, with the same code
+        long shown = Pricing.costNanos(PriceCodec.fromProto(held.getPrice()), carried.getUsage());
+        assertTrue(shown > 0 && shown < held.getReservedNanosUsd(), shown + " of " + held.getReservedNanosUsd());
+
+        publishBatch(carried);
+        await("the event settled", () -> keyBudget(tenant, key).getReservedNanosUsd() == 0);
+        assertEquals(shown, keyBudget(tenant, key).getSpentNanosUsd(), "spent = the cost the router showed");
+        double duplicatesBefore = metric("duplicate");
+        publishBatch(carried); // delivered again: counted once
+        await("the repeat seen", () -> metric("duplicate") >= duplicatesBefore + 1);
+        Thread.sleep(300);
+        assertEquals(shown, keyBudget(tenant, key).getSpentNanosUsd());
+
+        UsageEvent plain = event(tenant, key, "gpt-4o-mini", "gpt-4o-mini", 1000, 200, 0, Outcome.OUTCOME_SERVED,
+                System.currentTimeMillis());
+        long plainHeld = cost.reserve(ReserveRequest.newBuilder().setRequestId(plain.getRequestId())
+                .setCaller(plain.getCaller()).setModel("gpt-4o-mini").setPromptTokens(1000)
+                .setMaxCompletionTokens(200).build()).getReservedNanosUsd();
+        publishBatch(plain);
+        await("the plain event written", () -> count(plain.getRequestId()) == 1);
+        assertEquals(plainHeld, keyBudget(tenant, key).getReservedNanosUsd(), "its router settles it by a call");
+        assertEquals(shown, keyBudget(tenant, key).getSpentNanosUsd());
     }
 
     @Test

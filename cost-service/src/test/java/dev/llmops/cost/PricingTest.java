@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmops.cost.service.PriceCatalog;
+import dev.llmops.cost.service.Pricing;
 import dev.llmops.testsupport.IsolatedServersResource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -106,7 +107,7 @@ class PricingTest {
     }
 
     private long cost(String model, TokenUsage u) {
-        return PriceCatalog.costNanos(prices.require("", model, Instant.now()), u);
+        return Pricing.costNanos(prices.require("", model, Instant.now()), u);
     }
 
     private static TokenUsage usage(long prompt, long cached, long write, long completion, long reasoning) {
@@ -179,18 +180,18 @@ class PricingTest {
         assertEquals(2111, cost("test-odd", usage(1, 0, 0, 1, 0)));
         // worst case: uncached, at the dearer of input and cache write, every allowed completion token
         assertEquals(1000 * 150 + 2000 * 600,
-                PriceCatalog.worstCaseNanos(prices.require("", "gpt-4o-mini", Instant.now()), 1000, 2000));
+                Pricing.worstCaseNanos(prices.require("", "gpt-4o-mini", Instant.now()), 1000, 2000));
         assertEquals(1000 * 3750 + 10 * 15000,
-                PriceCatalog.worstCaseNanos(prices.require("", "claude-3-5-sonnet-20241022", Instant.now()), 1000, 10));
+                Pricing.worstCaseNanos(prices.require("", "claude-3-5-sonnet-20241022", Instant.now()), 1000, 10));
     }
 
     @Test
     void priceInForceWhenTheRequestRan() {
         TokenUsage u = usage(1000, 0, 0, 1000, 0);
         // gpt-4o served 2024-05-13's price (5 / 15) until the alias moved on 2024-10-02 (2.50 / 10)
-        assertEquals(20_000_000, PriceCatalog.costNanos(prices.require("", "gpt-4o",
+        assertEquals(20_000_000, Pricing.costNanos(prices.require("", "gpt-4o",
                 Instant.parse("2024-06-01T00:00:00Z")), u));
-        assertEquals(12_500_000, PriceCatalog.costNanos(prices.require("", "gpt-4o",
+        assertEquals(12_500_000, Pricing.costNanos(prices.require("", "gpt-4o",
                 Instant.parse("2024-10-02T00:00:00Z")), u));
         // before any price existed: not free, unpriced
         assertNull(prices.find("", "gpt-4o", Instant.parse("2024-01-01T00:00:00Z")));
@@ -215,7 +216,7 @@ class PricingTest {
                 .setCaller(Caller.newBuilder().setTenantId("other-" + tenant).setKeyId("k2-" + tenant))
                 .setModel("gpt-4o").setPromptTokens(1000).setMaxCompletionTokens(1000).build()).getReservedNanosUsd());
         // before its effective time the tenant paid the list price
-        assertEquals(12_500_000, PriceCatalog.costNanos(prices.require(tenant, "gpt-4o",
+        assertEquals(12_500_000, Pricing.costNanos(prices.require(tenant, "gpt-4o",
                 Instant.ofEpochMilli(from - 1)), usage(1000, 0, 0, 1000, 0)));
         List<PriceVersion> listed = cost.listPrices(ListPricesRequest.newBuilder().setModel("gpt-4o").build())
                 .getVersionsList();

@@ -28,12 +28,14 @@ import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import llmops.common.v1.Caller;
 import llmops.common.v1.TokenUsage;
 import llmops.cost.v1.ReserveRequest;
 import llmops.cost.v1.ReserveResponse;
 import llmops.cost.v1.SettleRequest;
+import llmops.events.v1.UsageEvent;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -105,6 +107,17 @@ class RedisOutageTest {
                     .setUsage(TokenUsage.newBuilder().setPromptTokens(1000).setCompletionTokens(500)).build())
                     .await().atMost(Duration.ofSeconds(10)).getCostNanosUsd());
 
+            // a usage event that carries its Settle: fail-closed fails the batch (the consumer delivers it again),
+            // fail-open lets it through as the Settle call would
+            UsageEvent carried = UsageEvent.newBuilder().setRequestId("r-event").setOccurredUnixMs(System.currentTimeMillis())
+                    .setCaller(Caller.newBuilder().setTenantId("t").setKeyId("k-outage")).setServedModel("gpt-4o-mini")
+                    .setUsage(TokenUsage.newBuilder().setPromptTokens(1000).setCompletionTokens(500))
+                    .setSettleBudget(true).build();
+            StatusRuntimeException notSettled = assertThrows(StatusRuntimeException.class,
+                    () -> budgets.settleEvents(List.of(carried)).await().atMost(Duration.ofSeconds(10)));
+            assertEquals(Status.Code.UNAVAILABLE, notSettled.getStatus().getCode());
+            open.settleEvents(List.of(carried)).await().atMost(Duration.ofSeconds(10));
+
             redisServer = startRedis(port);
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             Long reserved = null;
@@ -117,6 +130,12 @@ class RedisOutageTest {
                 }
             }
             assertEquals(750_000L, reserved, "works again after Redis came back (scripts reloaded)");
+            budgets.settleEvents(List.of(carried)).await().atMost(Duration.ofSeconds(10));
+            // the store answers "already settled" (2) with the first cost: the event's settle landed
+            BudgetStore.ScriptResult again = store.settle("t", "r-event", 1, policy.budgetsFor("t", "", "k-outage", ""),
+                    java.time.Instant.now()).await().atMost(Duration.ofSeconds(10));
+            assertEquals(2, again.get(0));
+            assertEquals(450_000, again.get(1));
         } finally {
             client.close();
             redisServer.destroy();

@@ -55,6 +55,7 @@ public final class ChatExchange {
     private ChatResult result;
     private Throwable failure;
     private long costNanos;
+    private boolean settleInUsageEvent;
     private RoutePlan plan;
     private Route served;
     private ApiKeys.Principal principal;
@@ -298,6 +299,15 @@ public final class ChatExchange {
 
     public void costNanos(long nanos) {
         this.costNanos = nanos;
+    }
+
+    /** True when the budget step made no Settle call: the usage event carries it (UsageEvent.settle_budget). */
+    public boolean settleInUsageEvent() {
+        return settleInUsageEvent;
+    }
+
+    public void settleInUsageEvent(boolean settle) {
+        this.settleInUsageEvent = settle;
     }
 
     /** The authenticated key (its limits and allow-list), or null in tests that need none. */

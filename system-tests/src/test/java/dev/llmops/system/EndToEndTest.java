@@ -118,6 +118,10 @@ class EndToEndTest {
     @Test
     void chatReturnsTheUpstreamAnswerWithUsageAndTheSettledCost() throws Exception {
         String question = "What is the capital of France? " + UUID.randomUUID();
+        double settleCalls = RouterIntegrationTest.metric(suite.cost, "grpc_server_requests_received_messages_total",
+                "method=\"Settle\"");
+        double eventSettles = RouterIntegrationTest.metric(suite.cost, "llmops_cost_event_settles_total",
+                "result=\"settled\"");
         ChatResponse r = router.chat(chat(question));
         assertEquals("Echo: " + question, r.getContent());
         assertEquals(FinishReason.FINISH_REASON_STOP, r.getFinishReason());
@@ -128,6 +132,11 @@ class EndToEndTest {
         assertEquals(36, r.getRequestId().length());
         assertEquals('7', r.getRequestId().charAt(14), "request ids are UUIDv7");
         assertEquals(1, upstreamRequestsContaining(question).size());
+        // priced by the router at the Reserve's price; the budget settled from the usage event, not by a call
+        await("the usage event's settle", () -> RouterIntegrationTest.metric(suite.cost,
+                "llmops_cost_event_settles_total", "result=\"settled\"") >= eventSettles + 1);
+        assertEquals(settleCalls, RouterIntegrationTest.metric(suite.cost,
+                "grpc_server_requests_received_messages_total", "method=\"Settle\""));
     }
 
     @Test

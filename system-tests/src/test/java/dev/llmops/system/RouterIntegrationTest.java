@@ -447,8 +447,9 @@ class RouterIntegrationTest {
         ChatResponse first = caller.chat(chat(question));
         assertFalse(first.getCacheHit());
         await("the answer to be cached", () -> lookup(tenant, chat(question)).getHit());
+        await("the first answer settled", () -> tenantBudget(tenant).getReservedNanosUsd() == 0);
         long spent = tenantBudget(tenant).getSpentNanosUsd();
-        assertEquals(first.getCostNanosUsd(), spent, "the first answer is settled");
+        assertEquals(first.getCostNanosUsd(), spent, "the first answer is settled at the cost it showed");
 
         // the router reserves for the hit before it knows it is one (Reserve runs with the input check), then
         // releases: a leaked reservation would stay for the request's deadline plus 30 s, longer than this waits

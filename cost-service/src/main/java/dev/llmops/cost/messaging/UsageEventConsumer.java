@@ -10,6 +10,7 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.llmops.cost.LedgerRow;
 import dev.llmops.cost.config.CostConfig;
+import dev.llmops.cost.service.BudgetService;
 import dev.llmops.cost.service.LedgerService;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Counter;
@@ -49,8 +50,11 @@ import llmops.events.v1.UsageEventBatch;
  * <li>An invalid event inside a readable batch is republished alone, as a single {@code UsageEvent} message, to
  * the dead-letter exchange (on its own confirm channel, confirmed) before the batch is acked; the batch's valid
  * events are written. If that publish fails, the whole message is requeued after a pause.</li>
- * <li>A database failure nacks the batch with requeue after a pause, so an outage never empties the queue into
- * the DLQ; redelivered events change nothing (the ledger is keyed by request id).</li>
+ * <li>Events marked {@code settle_budget} (the router made no Settle call) are settled against their budgets
+ * after the commit ({@link BudgetService#settleEvents}), before the ack.</li>
+ * <li>A database failure, or a budget store that cannot settle, nacks the batch with requeue after a pause, so an
+ * outage never empties the queue into the DLQ; redelivered events change nothing (the ledger is keyed by request
+ * id, a settle is remembered per request id).</li>
  * <li>A crash before the commit leaves the batch unacked: the broker redelivers it (shown by LedgerCrashIT).</li>
  * </ul>
  * The queue, its dead-letter exchange and the DLQ are declared here with the arguments producers use.
@@ -75,6 +79,7 @@ public class UsageEventConsumer {
     private static final long RECONNECT_MS = 2000;
 
     private final LedgerService ledger;
+    private final BudgetService budgets;
     private final ConnectionFactory factory;
     private final int batchSize;
     private final int prefetch;
@@ -107,9 +112,10 @@ public class UsageEventConsumer {
     private Channel deadLetters;
     private volatile boolean deadLetterReturned;
 
-    public UsageEventConsumer(LedgerService ledger, CostConfig config, MeterRegistry registry,
+    public UsageEventConsumer(LedgerService ledger, BudgetService budgets, CostConfig config, MeterRegistry registry,
             RabbitConnections rabbit) {
         this.ledger = ledger;
+        this.budgets = budgets;
         this.batchSize = Math.max(1, config.ledger().batchSize());
         this.prefetch = config.ledger().prefetch();
         this.lingerMicros = Math.max(100, config.ledger().batchLinger().toNanos() / 1000);
@@ -378,15 +384,18 @@ public class UsageEventConsumer {
         rows = new ArrayList<>(batchSize);
         fillingMessages = 0;
         writingMessages += messages;
-        CompletableFuture<boolean[]> commit = ledger.write(batch).subscribeAsCompletionStage();
+        List<UsageEvent> toSettle = batch.stream().map(LedgerRow::event).filter(UsageEvent::getSettleBudget).toList();
+        // settled after the commit; a failed settle redelivers the batch too (rows and settles count once per id)
+        CompletableFuture<boolean[]> commit = ledger.write(batch)
+                .call(() -> budgets.settleEvents(toSettle)).subscribeAsCompletionStage();
         settledTail = settledTail.thenCompose(previous -> commit.handleAsync((written, failure) -> {
             if (failure == null) {
                 count(written);
                 settle(ch, tag, true, messages);
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            Log.warnf("%d usage events not recorded (requeued in %d ms): %s", batch.size(), RETRY_PAUSE_MS,
-                    failure.toString());
+            Log.warnf("%d usage events not recorded or not settled (requeued in %d ms): %s", batch.size(),
+                    RETRY_PAUSE_MS, failure.toString());
             CompletableFuture<Void> later = new CompletableFuture<>();
             timer.schedule(() -> {
                 settle(ch, tag, false, messages);

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import llmops.cost.v1.ReserveResponse;
 import llmops.cost.v1.SettleRequest;
 import llmops.cost.v1.SettleResponse;
 import llmops.events.v1.BudgetAlert;
+import llmops.events.v1.UsageEvent;
 
 /**
  * Reserve, Settle and Release against every budget that applies (tenant, team, key, end user) in one atomic
@@ -36,6 +38,7 @@ import llmops.events.v1.BudgetAlert;
 @ApplicationScoped
 public class BudgetService {
     static final long MAX_TTL_MS = 24L * 3600 * 1000;
+    static final int EVENT_SETTLE_CONCURRENCY = 16;
     private final PriceCatalog prices;
     private final BudgetPolicy policy;
     private final BudgetStore store;
@@ -44,6 +47,8 @@ public class BudgetService {
     private final boolean failOpen;
     private final Counter failOpenCount;
     private final Counter failOpenExposure;
+    private final Counter eventSettled;
+    private final Counter eventSettleRefused;
 
     public BudgetService(PriceCatalog prices, BudgetPolicy policy, BudgetStore store, TokenCounter tokens,
             BudgetAlertPublisher alerts, CostConfig config, MeterRegistry registry) {
@@ -60,6 +65,8 @@ public class BudgetService {
         this.failOpen = p.equals("fail-open");
         this.failOpenCount = registry.counter("llmops.cost.fail.open.requests");
         this.failOpenExposure = registry.counter("llmops.cost.fail.open.exposure.nanos.usd");
+        this.eventSettled = registry.counter("llmops.cost.event.settles", "result", "settled");
+        this.eventSettleRefused = registry.counter("llmops.cost.event.settles", "result", "refused");
     }
 
     public boolean failsOpen() {
@@ -86,10 +93,13 @@ public class BudgetService {
             if (request.getReservationTtlMs() > MAX_TTL_MS) {
                 throw RequestValidation.invalid("reservation_ttl_ms must be at most " + MAX_TTL_MS + " (24 h)");
             }
+            RequestValidation.requireNonNegative("occurred_unix_ms", request.getOccurredUnixMs());
             Caller c = request.getCaller();
             Instant now = Instant.now();
-            PriceVersion price = prices.require(c.getTenantId(), request.getModel(), now);
-            long worst = PriceCatalog.worstCaseNanos(price, request.getPromptTokens(),
+            Instant ran = request.getOccurredUnixMs() > 0 ? Instant.ofEpochMilli(request.getOccurredUnixMs()) : now;
+            PriceVersion price = prices.require(c.getTenantId(), request.getModel(), ran);
+            llmops.cost.v1.PriceVersion shown = PriceCodec.toProto(price);
+            long worst = Pricing.worstCaseNanos(price, request.getPromptTokens(),
                     request.getMaxCompletionTokens());
             List<Budget> budgets = budgets(c);
             return store.reserve(c.getTenantId(), request.getRequestId(), worst, budgets, now,
@@ -101,6 +111,7 @@ public class BudgetService {
                 return ReserveResponse.newBuilder()
                         .setReservedNanosUsd(code == 3 ? 0 : r.get(1))
                         .setRemainingNanosUsd(remaining(budgets, r, 2, 2))
+                        .setPrice(shown)
                         .build();
             }).onFailure(BudgetService::isStoreFailure).recoverWithUni(e -> {
                 if (!failOpen) {
@@ -112,7 +123,7 @@ public class BudgetService {
                         + " reservation, exposure up to $%s", e.toString(), request.getRequestId(), c.getTenantId(),
                         c.getKeyId(), Money.usd(worst));
                 return Uni.createFrom().item(ReserveResponse.newBuilder().setReservedNanosUsd(0)
-                        .setRemainingNanosUsd(-1).setFailOpen(true).build());
+                        .setRemainingNanosUsd(-1).setFailOpen(true).setPrice(shown).build());
             });
         });
     }
@@ -147,7 +158,7 @@ public class BudgetService {
             TokenUsage usage = counted(request);
             Instant now = Instant.now();
             Instant ran = request.getOccurredUnixMs() > 0 ? Instant.ofEpochMilli(request.getOccurredUnixMs()) : now;
-            long cost = PriceCatalog.costNanos(prices.require(c.getTenantId(), request.getModel(), ran), usage);
+            long cost = Pricing.costNanos(prices.require(c.getTenantId(), request.getModel(), ran), usage);
             List<Budget> budgets = budgets(c);
             return store.settle(c.getTenantId(), request.getRequestId(), cost, budgets, now).map(r -> {
                 if (r.get(0) == 2 && r.get(1) != cost) {
@@ -175,6 +186,36 @@ public class BudgetService {
                         .setRemainingNanosUsd(-1).setUsage(usage).build());
             });
         });
+    }
+
+    /**
+     * Settles the budgets of the usage events whose router made no Settle call ({@code settle_budget}), each exactly
+     * as a Settle of its served model, usage and start would (alerts included; idempotent per request id, so an
+     * event delivered again counts once), at most {@value #EVENT_SETTLE_CONCURRENCY} at a time. Fails when the budget
+     * store is unavailable under the fail-closed policy (the consumer then delivers the batch again); an event the
+     * Settle refuses (its model lost its price) is logged and left to the ledger, which marks it unpriced.
+     */
+    public Uni<Void> settleEvents(List<UsageEvent> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Multi.createFrom().iterable(events)
+                .onItem().transformToUni(e -> settle(settleRequest(e)).replaceWithVoid()
+                        .invoke(() -> eventSettled.increment())
+                        .onFailure(f -> f instanceof StatusRuntimeException s
+                                && s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT)
+                        .recoverWithItem(f -> {
+                            eventSettleRefused.increment();
+                            Log.errorf("usage event %s not settled against its budgets: %s", e.getRequestId(),
+                                    f.getMessage());
+                            return null;
+                        }))
+                .merge(EVENT_SETTLE_CONCURRENCY).collect().last().replaceWithVoid();
+    }
+
+    public static SettleRequest settleRequest(UsageEvent e) {
+        return SettleRequest.newBuilder().setRequestId(e.getRequestId()).setCaller(e.getCaller())
+                .setModel(e.getServedModel()).setUsage(e.getUsage()).setOccurredUnixMs(e.getOccurredUnixMs()).build();
     }
 
     /** The reported usage, or, when the upstream reported none and texts were sent, a local count (estimated). */

@@ -72,16 +72,16 @@ public class LedgerService {
                         + " the ledger (unpriced = true)", event.getRequestId(), tenant, event.getServedModel(),
                         occurred);
             } else {
-                list = PriceCatalog.costNanos(p, event.getUsage());
+                list = Pricing.costNanos(p, event.getUsage());
             }
             PriceVersion premium = prices.find(tenant, baselineModel, occurred);
-            baseline = premium == null ? 0 : PriceCatalog.costNanos(premium, event.getUsage());
+            baseline = premium == null ? 0 : Pricing.costNanos(premium, event.getUsage());
         }
         long savings = 0;
         if (event.getOutcome() == Outcome.OUTCOME_CACHE_HIT && event.hasAvoidedUsage()) {
             String avoidedModel = event.getAvoidedModel().isEmpty() ? event.getRequestedModel() : event.getAvoidedModel();
             PriceVersion p = prices.find(tenant, avoidedModel, occurred);
-            savings = p == null ? 0 : PriceCatalog.costNanos(p, event.getAvoidedUsage());
+            savings = p == null ? 0 : Pricing.costNanos(p, event.getAvoidedUsage());
         }
         return new LedgerRow(event, occurred, BudgetService.team(event.getCaller()), list, unpriced, baseline, savings);
     }
@@ -100,6 +100,9 @@ public class LedgerService {
         RequestValidation.requireNonNegative("occurred_unix_ms", event.getOccurredUnixMs());
         if (event.getRequestedModel().isEmpty() && event.getServedModel().isEmpty()) {
             throw RequestValidation.invalid("requested_model or served_model is required");
+        }
+        if (event.getSettleBudget() && event.getServedModel().isEmpty()) {
+            throw RequestValidation.invalid("settle_budget needs served_model (the model whose usage is settled)");
         }
     }
 

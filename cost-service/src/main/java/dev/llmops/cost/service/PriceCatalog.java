@@ -16,7 +16,6 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,20 +24,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import llmops.common.v1.TokenUsage;
 
 /**
- * The only place that turns tokens into money. Three layers of prices, each a list of versions with an
- * effective instant: the shipped catalog ({@code prices/catalog.json}), config ({@code llmops.cost.prices}) and
- * admin-set ones (PostgreSQL, global or per tenant). A request is priced at the version in force when it ran: the
- * tenant's newest version not after that instant, else the newest global one. Costs are exact BigDecimal, rounded
- * HALF_UP to whole nano-USD once.
+ * Which price is in force ({@link Pricing} turns tokens into money at it). Three layers of prices, each a list of
+ * versions with an effective instant: the shipped catalog ({@code prices/catalog.json}), config
+ * ({@code llmops.cost.prices}) and admin-set ones (PostgreSQL, global or per tenant). A request is priced at the
+ * version in force when it ran: the tenant's newest version not after that instant, else the newest global one.
  */
 @Startup
 @ApplicationScoped
 public class PriceCatalog {
-    /** USD per million tokens to nano-USD per token: 1e9 / 1e6. */
-    private static final BigDecimal NANOS_PER_USD_PER_MTOK = BigDecimal.valueOf(1000);
     private static final Comparator<PriceVersion> BY_TIME = Comparator.comparing(PriceVersion::effectiveFrom);
 
     /** Catalog and config versions (never change after start). */
@@ -125,44 +120,6 @@ public class PriceCatalog {
                     + " (add one with the SetPrice RPC or llmops.cost.prices)").asRuntimeException();
         }
         return p;
-    }
-
-    /**
-     * uncached input + cached reads + cache writes + (completion - reasoning) at the output price + reasoning at
-     * the reasoning price; every token at the long-context tier's rates when the prompt is above its threshold.
-     * Callers validate that counts are non-negative and that the subsets fit their totals.
-     */
-    public static long costNanos(PriceVersion price, TokenUsage u) {
-        Rates r = price.ratesFor(u.getPromptTokens());
-        long uncached = u.getPromptTokens() - u.getCachedPromptTokens() - u.getCacheWriteTokens();
-        BigDecimal usdMicro = r.input().multiply(BigDecimal.valueOf(uncached))
-                .add(r.cachedInput().multiply(BigDecimal.valueOf(u.getCachedPromptTokens())))
-                .add(r.cacheWrite().multiply(BigDecimal.valueOf(u.getCacheWriteTokens())))
-                .add(r.output().multiply(BigDecimal.valueOf(u.getCompletionTokens() - u.getReasoningTokens())))
-                .add(r.reasoning().multiply(BigDecimal.valueOf(u.getReasoningTokens())));
-        return toNanos(usdMicro.multiply(NANOS_PER_USD_PER_MTOK));
-    }
-
-    /**
-     * The most a request can cost: every prompt token uncached at the input price (of the tier it would fall
-     * in), every allowed completion token at the dearer of output and reasoning.
-     */
-    public static long worstCaseNanos(PriceVersion price, long promptTokens, long maxCompletionTokens) {
-        Rates r = price.ratesFor(promptTokens);
-        BigDecimal input = r.input().max(r.cacheWrite());
-        BigDecimal out = r.output().max(r.reasoning());
-        return toNanos(input.multiply(BigDecimal.valueOf(promptTokens))
-                .add(out.multiply(BigDecimal.valueOf(maxCompletionTokens))).multiply(NANOS_PER_USD_PER_MTOK));
-    }
-
-    private static long toNanos(BigDecimal exact) {
-        try {
-            return exact.setScale(0, RoundingMode.HALF_UP).longValueExact();
-        } catch (ArithmeticException e) {
-            throw Status.INVALID_ARGUMENT
-                    .withDescription("token counts too large: the cost does not fit in 64-bit nano-USD")
-                    .asRuntimeException();
-        }
     }
 
     private static PriceVersion latest(List<PriceVersion> sorted, Instant at) {

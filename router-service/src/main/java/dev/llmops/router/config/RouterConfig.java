@@ -92,6 +92,15 @@ public interface RouterConfig {
     @WithDefault("true")
     boolean reserveEarly();
 
+    /**
+     * With the usage-event step on, an answer whose upstream reported its usage is not settled by a Settle call: the
+     * router shows its cost priced at the version the Reserve answered (the cost-service's pricing code), and the
+     * cost-service settles the budgets when it consumes the request's usage event ({@code settle_budget}). false =
+     * one Settle call per answer, awaited before the response.
+     */
+    @WithDefault("true")
+    boolean settleWithUsageEvent();
+
     interface ApiKey {
         /** Lower-case hex SHA-256 of the key's UTF-8 bytes. */
         String sha256();

@@ -25,6 +25,7 @@ public final class UsageEventStep implements ChatStep {
                 .setRequestedModel(ex.route().name())
                 .setProvider(ex.served().provider())
                 .setCostNanosUsd(ex.costNanos())
+                .setSettleBudget(ex.settleInUsageEvent())
                 .setOutcome(outcome(ex))
                 .setLatencyMs(ex.elapsedMillis())
                 .setStream(ex.stream());

@@ -73,9 +73,11 @@ public class RoutingService {
         available.put("input-guard", new InputGuardStep(guardrail, config.restorePlaceholders()));
         available.put("cache", new CacheStep(cache, config.cacheExactReads() ? exactCacheReads : null,
                 config.cacheTtlSeconds(), config.cacheSemanticPolicy()));
-        available.put("budget", new BudgetStep(cost, config.defaultMaxTokens()));
-        available.put("output-guard", new OutputGuardStep(guardrail));
         List<String> enabled = config.steps().filter(list -> !list.equals(List.of("none"))).orElse(List.of());
+        // the usage event carries the settle only when there is one per request
+        available.put("budget", new BudgetStep(cost, config.defaultMaxTokens(),
+                config.settleWithUsageEvent() && enabled.contains("usage-event")));
+        available.put("output-guard", new OutputGuardStep(guardrail));
         for (String name : enabled) {
             if (!available.containsKey(name)) {
                 throw new IllegalStateException("llmops.router.steps names unknown step '" + name + "'; known: "

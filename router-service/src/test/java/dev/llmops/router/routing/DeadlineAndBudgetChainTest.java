@@ -5,6 +5,7 @@ import static dev.llmops.router.routing.RoutingHarness.plan;
 import static dev.llmops.router.routing.RoutingHarness.retry;
 import static dev.llmops.router.routing.RoutingHarness.target;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import llmops.common.v1.Caller;
+import llmops.common.v1.TokenUsage;
+import llmops.cost.v1.ModelPrice;
+import llmops.cost.v1.PriceVersion;
 import llmops.cost.v1.ReleaseRequest;
 import llmops.cost.v1.ReleaseResponse;
 import llmops.cost.v1.ReserveRequest;
@@ -93,6 +97,7 @@ class DeadlineAndBudgetChainTest extends TwoUpstreams {
         final List<String> calls = new CopyOnWriteArrayList<>();
         final List<String> refused = new CopyOnWriteArrayList<>();
         final List<ReserveRequest> reserves = new CopyOnWriteArrayList<>();
+        volatile boolean failOpen;
 
         @Override
         public Uni<ReserveResponse> reserve(ReserveRequest request) {
@@ -102,7 +107,12 @@ class DeadlineAndBudgetChainTest extends TwoUpstreams {
                 return Uni.createFrom().failure(Status.RESOURCE_EXHAUSTED.withDescription("budget of key k exhausted: "
                         + "this request needs up to $1.00").asRuntimeException());
             }
-            return Uni.createFrom().item(ReserveResponse.newBuilder().setReservedNanosUsd(1).build());
+            // USD per million tokens: 1 / 2 for cheap-model, 3 / 4 for any other
+            boolean cheap = request.getModel().equals("cheap-model");
+            return Uni.createFrom().item(ReserveResponse.newBuilder().setReservedNanosUsd(1).setFailOpen(failOpen)
+                    .setPrice(PriceVersion.newBuilder().setModel(request.getModel()).setPrice(ModelPrice.newBuilder()
+                            .setInputUsdPerMtok(cheap ? "1" : "3").setOutputUsdPerMtok(cheap ? "2" : "4")))
+                    .build());
         }
 
         @Override
@@ -147,6 +157,48 @@ class DeadlineAndBudgetChainTest extends TwoUpstreams {
                 "one atomic swap of the reservation, never a Release then a Reserve");
         long ttl = budgets.reserves.get(0).getReservationTtlMs();
         assertTrue(ttl > 45_000 && ttl <= 50_000, "the deadline (20 s) plus 30 s of slack: " + ttl);
+    }
+
+    @Test
+    void withTheUsageEventTheAnswerIsPricedAtTheSwappedReservationsPriceWithoutASettleCall() {
+        behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 500));
+        RoutePlan plan = plan(retry(1), target(a, "cheap-model", 0, Duration.ofSeconds(5)),
+                target(b, "dear-model", 1, Duration.ofSeconds(5)));
+        RecordingBudgets budgets = new RecordingBudgets();
+        BudgetStep step = new BudgetStep(budgets, 100, true);
+        ChatExchange ex = exchange(plan);
+        step.before(ex).await().atMost(WAIT);
+        ChatResult r = runChain(ex).await().atMost(WAIT);
+        ex.providerResult(r);
+        step.after(ex).await().atMost(WAIT);
+        assertEquals(List.of("reserve cheap-model", "replace with dear-model"), budgets.calls);
+        assertTrue(ex.settleInUsageEvent());
+        assertEquals(ex.startedUnixMs(), budgets.reserves.get(0).getOccurredUnixMs(), "priced at the arrival");
+        assertEquals(ex.startedUnixMs(), budgets.reserves.get(1).getOccurredUnixMs());
+        TokenUsage u = r.usage();
+        assertTrue(u.getPromptTokens() > 0 && u.getCompletionTokens() > 0);
+        assertEquals(u.getPromptTokens() * 3_000 + u.getCompletionTokens() * 4_000, ex.costNanos(),
+                "dear-model's price (3 / 4 USD per million tokens), not cheap-model's");
+    }
+
+    @Test
+    void anAnswerWithoutUsageOrAFailedOpenReservationIsSettledByACall() {
+        RoutePlan plan = plan(retry(1), target(b, "dear-model", 0, Duration.ofSeconds(5)));
+        for (boolean failOpen : new boolean[] {false, true}) {
+            RecordingBudgets budgets = new RecordingBudgets();
+            budgets.failOpen = failOpen;
+            BudgetStep step = new BudgetStep(budgets, 100, true);
+            ChatExchange ex = exchange(plan);
+            step.before(ex).await().atMost(WAIT);
+            ChatResult r = runChain(ex).await().atMost(WAIT);
+            // without failOpen: as an upstream that reported no usage (the cost-service counts it)
+            ex.providerResult(failOpen ? r : new ChatResult(r.content(), r.finishReason(),
+                    TokenUsage.getDefaultInstance(), r.model(), r.toolCalls()));
+            step.after(ex).await().atMost(WAIT);
+            assertEquals(List.of("reserve dear-model", "settle dear-model"), budgets.calls, "fail open " + failOpen);
+            assertEquals(7, ex.costNanos(), "the cost the Settle answered");
+            assertFalse(ex.settleInUsageEvent());
+        }
     }
 
     @Test

@@ -139,20 +139,26 @@ class DeadlineAndBudgetChainTest extends TwoUpstreams {
         return executor.execute(ex.plan(), call("hi"), null, d -> ex.served(d.route()), ex.deadlineNanos(), ex.targetGate());
     }
 
-    @Test
-    void aFallbackToAnotherModelIsReservedAgainBeforeItIsCalled() {
+    /** cheap-model's upstream fails with 500s, dear-model's answers; the step's hooks run around the chain. */
+    ChatExchange fallBackToTheDearModel(BudgetStep step, long deadlineMs) {
         behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 500));
-        RoutePlan plan = plan(retry(1), target(a, "cheap-model", 0, Duration.ofSeconds(5)),
-                target(b, "dear-model", 1, Duration.ofSeconds(5)));
-        RecordingBudgets budgets = new RecordingBudgets();
-        BudgetStep step = new BudgetStep(budgets, 100);
-        ChatExchange ex = exchange(plan);
-        ex.deadlineAfter(20_000);
+        ChatExchange ex = exchange(plan(retry(1), target(a, "cheap-model", 0, Duration.ofSeconds(5)),
+                target(b, "dear-model", 1, Duration.ofSeconds(5))));
+        if (deadlineMs > 0) {
+            ex.deadlineAfter(deadlineMs);
+        }
         step.before(ex).await().atMost(WAIT);
         ChatResult r = runChain(ex).await().atMost(WAIT);
         assertEquals("from b", r.content());
         ex.providerResult(r);
         step.after(ex).await().atMost(WAIT);
+        return ex;
+    }
+
+    @Test
+    void aFallbackToAnotherModelIsReservedAgainBeforeItIsCalled() {
+        RecordingBudgets budgets = new RecordingBudgets();
+        fallBackToTheDearModel(new BudgetStep(budgets, 100), 20_000);
         assertEquals(List.of("reserve cheap-model", "replace with dear-model", "settle dear-model"), budgets.calls,
                 "one atomic swap of the reservation, never a Release then a Reserve");
         long ttl = budgets.reserves.get(0).getReservationTtlMs();
@@ -161,21 +167,13 @@ class DeadlineAndBudgetChainTest extends TwoUpstreams {
 
     @Test
     void withTheUsageEventTheAnswerIsPricedAtTheSwappedReservationsPriceWithoutASettleCall() {
-        behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 500));
-        RoutePlan plan = plan(retry(1), target(a, "cheap-model", 0, Duration.ofSeconds(5)),
-                target(b, "dear-model", 1, Duration.ofSeconds(5)));
         RecordingBudgets budgets = new RecordingBudgets();
-        BudgetStep step = new BudgetStep(budgets, 100, true);
-        ChatExchange ex = exchange(plan);
-        step.before(ex).await().atMost(WAIT);
-        ChatResult r = runChain(ex).await().atMost(WAIT);
-        ex.providerResult(r);
-        step.after(ex).await().atMost(WAIT);
+        ChatExchange ex = fallBackToTheDearModel(new BudgetStep(budgets, 100, true), 0);
         assertEquals(List.of("reserve cheap-model", "replace with dear-model"), budgets.calls);
         assertTrue(ex.settleInUsageEvent());
         assertEquals(ex.startedUnixMs(), budgets.reserves.get(0).getOccurredUnixMs(), "priced at the arrival");
         assertEquals(ex.startedUnixMs(), budgets.reserves.get(1).getOccurredUnixMs());
-        TokenUsage u = r.usage();
+        TokenUsage u = ex.providerResult().usage();
         assertTrue(u.getPromptTokens() > 0 && u.getCompletionTokens() > 0);
         assertEquals(u.getPromptTokens() * 3_000 + u.getCompletionTokens() * 4_000, ex.costNanos(),
                 "dear-model's price (3 / 4 USD per million tokens), not cheap-model's");

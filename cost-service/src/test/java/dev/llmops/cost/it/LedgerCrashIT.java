@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packaged cost-service (target/quarkus-app/quarkus-run.jar) is killed with SIGKILL while thousands of usage
- * events (80 batch messages of 250) are in flight, then started again: the ledger ends up with every event exactly once. Runs in the
+ * events (80 batch messages of 250) are in flight, then started again: the ledger ends up with every event exactly once,
+ * and every event's settle (each carries it: {@code settle_budget}) counts exactly once on its key's budget. Runs in the
  * failsafe phase of {@code ./mvnw -pl cost-service -am verify}, against the real PostgreSQL and RabbitMQ (own
  * database and vhost) and Redis (own key prefix).
  */
@@ -44,6 +45,8 @@ class LedgerCrashIT {
     private static final int EVENTS_PER_MESSAGE = 250;
     /** Rows committed when the kill comes: the rest of the backlog is queued or in flight (prefetch), unacked. */
     private static final int KILL_AFTER_ROWS = 1000;
+    /** Keys the events are spread over (each has its default total budget). */
+    private static final int KEYS = 7;
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
 
     private final String run = RealServers.runId("llmops_crash");
@@ -89,10 +92,11 @@ class LedgerCrashIT {
                 String id = UUID.randomUUID().toString();
                 ids.add(id);
                 batch.addEvents(UsageEvent.newBuilder().setRequestId(id).setOccurredUnixMs(System.currentTimeMillis())
-                        .setCaller(Caller.newBuilder().setTenantId("tenant-crash").setKeyId("k" + (i % 7)))
+                        .setCaller(Caller.newBuilder().setTenantId("tenant-crash").setKeyId("k" + (i % KEYS)))
                         .setRequestedModel("gpt-4o-mini").setServedModel("gpt-4o-mini").setProvider("openai")
                         .setUsage(TokenUsage.newBuilder().setPromptTokens(100 + i).setCompletionTokens(10))
-                        .setCostNanosUsd(1000L + i).setOutcome(Outcome.OUTCOME_SERVED).setLatencyMs(5));
+                        .setCostNanosUsd(1000L + i).setOutcome(Outcome.OUTCOME_SERVED).setLatencyMs(5)
+                        .setSettleBudget(true)); // the router made no Settle call: the consumer settles each
                 if (batch.getEventsCount() == EVENTS_PER_MESSAGE || i == EVENTS - 1) {
                     String batchId = UUID.randomUUID().toString();
                     ch.basicPublish("llmops.usage", "usage.v1", true, new AMQP.BasicProperties.Builder()
@@ -137,6 +141,18 @@ class LedgerCrashIT {
             }
             assertEquals(new java.util.HashSet<>(ids), seen);
         }
+        // and every event's settle counted exactly once on its key's budget, although the kill fell between
+        // commits, settles and acks: gpt-4o-mini at 0.15 / 0.60 USD per million tokens = 150 / 600 nanos a token
+        long[] expectedSpent = new long[KEYS];
+        for (int i = 0; i < EVENTS; i++) {
+            expectedSpent[i % KEYS] += 150L * (100 + i) + 600L * 10;
+        }
+        long settleDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!java.util.Arrays.equals(expectedSpent, spentByKey()) && System.nanoTime() < settleDeadline) {
+            Thread.sleep(200);
+        }
+        Thread.sleep(1000); // a settle counted twice would show now
+        assertEquals(java.util.Arrays.toString(expectedSpent), java.util.Arrays.toString(spentByKey()));
         System.out.printf("crash IT: %d events queued, killed with %d rows written; %d rows after restart%n", EVENTS,
                 rowsAtKill, ledgerCount());
     }
@@ -176,6 +192,19 @@ class LedgerCrashIT {
             Thread.sleep(200);
         }
         throw new IllegalStateException("cost-service not ready in 90 s");
+    }
+
+    /** Each key's budget counter (its default total budget): what the settles added. */
+    private long[] spentByKey() throws Exception {
+        long[] spent = new long[KEYS];
+        for (int k = 0; k < KEYS; k++) {
+            Process cli = new ProcessBuilder("redis-cli", "-u", RealServers.REDIS_URL, "HGET",
+                    run + ":b:{tenant-crash}:key/k" + k + ":total", "spent").redirectErrorStream(true).start();
+            String out = new String(cli.getInputStream().readAllBytes()).trim();
+            cli.waitFor();
+            spent[k] = out.isEmpty() ? 0 : Long.parseLong(out);
+        }
+        return spent;
     }
 
     private long ledgerCount() {

@@ -17,6 +17,7 @@ command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools) # LedgerCrashIT reads budget counters with it
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
 if [ ${#missing[@]} -gt 0 ]; then

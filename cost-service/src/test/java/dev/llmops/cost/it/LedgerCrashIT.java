@@ -95,7 +95,7 @@ class LedgerCrashIT {
                         .setCaller(Caller.newBuilder().setTenantId("tenant-crash").setKeyId("k" + (i % KEYS)))
                         .setRequestedModel("gpt-4o-mini").setServedModel("gpt-4o-mini").setProvider("openai")
                         .setUsage(TokenUsage.newBuilder().setPromptTokens(100 + i).setCompletionTokens(10))
-                        .setCostNanosUsd(1000L + i).setOutcome(Outcome.OUTCOME_SERVED).setLatencyMs(5)
+                        .setCostNanosUsd(cost(i)).setOutcome(Outcome.OUTCOME_SERVED).setLatencyMs(5)
                         .setSettleBudget(true)); // the router made no Settle call: the consumer settles each
                 if (batch.getEventsCount() == EVENTS_PER_MESSAGE || i == EVENTS - 1) {
                     String batchId = UUID.randomUUID().toString();
@@ -108,6 +108,7 @@ class LedgerCrashIT {
             }
             ch.waitForConfirmsOrDie(10_000);
         }
+        markCountersCurrent();
         service = start("first");
         long killDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (ledgerCount() < KILL_AFTER_ROWS && System.nanoTime() < killDeadline && service.isAlive()) {
@@ -130,7 +131,7 @@ class LedgerCrashIT {
         assertEquals(EVENTS, query("select count(distinct request_id) from usage_ledger"));
         long expectedCost = 0;
         for (int i = 0; i < EVENTS; i++) {
-            expectedCost += 1000L + i;
+            expectedCost += cost(i);
         }
         assertEquals(expectedCost, query("select (sum(cost_usd) * 1000000000)::bigint from usage_ledger"));
         try (var c = DriverManager.getConnection(RealServers.jdbcUrl(run), RealServers.PG_USER, RealServers.PG_PASSWORD);
@@ -142,10 +143,10 @@ class LedgerCrashIT {
             assertEquals(new java.util.HashSet<>(ids), seen);
         }
         // and every event's settle counted exactly once on its key's budget, although the kill fell between
-        // commits, settles and acks: gpt-4o-mini at 0.15 / 0.60 USD per million tokens = 150 / 600 nanos a token
+        // settles, commits and acks
         long[] expectedSpent = new long[KEYS];
         for (int i = 0; i < EVENTS; i++) {
-            expectedSpent[i % KEYS] += 150L * (100 + i) + 600L * 10;
+            expectedSpent[i % KEYS] += cost(i);
         }
         long settleDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!java.util.Arrays.equals(expectedSpent, spentByKey()) && System.nanoTime() < settleDeadline) {
@@ -194,14 +195,35 @@ class LedgerCrashIT {
         throw new IllegalStateException("cost-service not ready in 90 s");
     }
 
+    /** Event i's cost as a router priced it: gpt-4o-mini at 0.15 / 0.60 USD per million tokens = 150 / 600 nanos. */
+    private static long cost(int i) {
+        return 150L * (100 + i) + 600L * 10;
+    }
+
+    /**
+     * Records Redis' current run_id as the one the budget counters were last rebuilt for, as a cost-service that
+     * ran before would have: without it the first start rebuilds the counters from the ledger while it ingests.
+     */
+    private void markCountersCurrent() throws Exception {
+        String info = redisCli("INFO", "server");
+        String runId = info.lines().filter(l -> l.startsWith("run_id:")).findFirst().orElseThrow().substring(7).trim();
+        redisCli("SET", run + ":meta:run_id", runId);
+    }
+
+    private static String redisCli(String... command) throws Exception {
+        List<String> args = new ArrayList<>(List.of("redis-cli", "-u", RealServers.REDIS_URL));
+        args.addAll(List.of(command));
+        Process cli = new ProcessBuilder(args).redirectErrorStream(true).start();
+        String out = new String(cli.getInputStream().readAllBytes()).trim();
+        assertEquals(0, cli.waitFor(), out);
+        return out;
+    }
+
     /** Each key's budget counter (its default total budget): what the settles added. */
     private long[] spentByKey() throws Exception {
         long[] spent = new long[KEYS];
         for (int k = 0; k < KEYS; k++) {
-            Process cli = new ProcessBuilder("redis-cli", "-u", RealServers.REDIS_URL, "HGET",
-                    run + ":b:{tenant-crash}:key/k" + k + ":total", "spent").redirectErrorStream(true).start();
-            String out = new String(cli.getInputStream().readAllBytes()).trim();
-            cli.waitFor();
+            String out = redisCli("HGET", run + ":b:{tenant-crash}:key/k" + k + ":total", "spent");
             spent[k] = out.isEmpty() ? 0 : Long.parseLong(out);
         }
         return spent;

@@ -7,11 +7,45 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import llmops.cost.v1.ModelPrice;
 
 /** Price versions to and from the catalog JSON, the proto message and the database's jsonb (decimal strings). */
 public final class PriceCodec {
+    /** Past this many versions a memo starts again (a catalog holds far fewer; admin churn cannot grow it forever). */
+    static final int MEMO_LIMIT = 4096;
+    private static final Map<PriceVersion, llmops.cost.v1.PriceVersion> SHOWN = new ConcurrentHashMap<>();
+    private static final Map<llmops.cost.v1.PriceVersion, PriceVersion> READ = new ConcurrentHashMap<>();
+
     private PriceCodec() {
+    }
+
+    /**
+     * {@link #toProto} once per version: every Reserve answers with the price version it used, and the same few
+     * versions serve all day (records and proto messages compare by value, so an equal version finds the same entry).
+     */
+    public static llmops.cost.v1.PriceVersion toProtoMemoised(PriceVersion v) {
+        return memoised(SHOWN, v, PriceCodec::toProto);
+    }
+
+    /** {@link #fromProto} once per version (a router prices every answer at the version its Reserve answered). */
+    public static PriceVersion fromProtoMemoised(llmops.cost.v1.PriceVersion v) {
+        return memoised(READ, v, PriceCodec::fromProto);
+    }
+
+    private static <K, V> V memoised(Map<K, V> memo, K key, Function<K, V> convert) {
+        V known = memo.get(key);
+        if (known != null) {
+            return known;
+        }
+        V made = convert.apply(key); // outside the map: a refused version throws and is not kept
+        if (memo.size() >= MEMO_LIMIT) {
+            memo.clear();
+        }
+        memo.put(key, made);
+        return made;
     }
 
     /** A catalog entry: {@code {"effective_from": "2024-10-02", "input": "2.50", ..., "tier": {...}}}. */

@@ -243,6 +243,36 @@ class LedgerTest {
     }
 
     @Test
+    void anEventCarryingItsReleaseFreesTheReservationAndSpendsNothing() throws Exception {
+        String tenant = "tenant-release";
+        String key = "k-release-" + UUID.randomUUID();
+        // a cache hit: no provider answered, the router made no Release call
+        UsageEvent hit = event(tenant, key, "gpt-4o-mini", "", 0, 0, 0, Outcome.OUTCOME_CACHE_HIT,
+                System.currentTimeMillis()).toBuilder().setReleaseBudget(true).build();
+        long held = cost.reserve(ReserveRequest.newBuilder().setRequestId(hit.getRequestId())
+                .setCaller(hit.getCaller()).setModel("gpt-4o-mini").setPromptTokens(1000)
+                .setMaxCompletionTokens(200).build()).getReservedNanosUsd();
+        assertTrue(held > 0);
+        assertEquals(held, keyBudget(tenant, key).getReservedNanosUsd());
+
+        publishBatch(hit);
+        await("the event released", () -> keyBudget(tenant, key).getReservedNanosUsd() == 0);
+        assertEquals(0, keyBudget(tenant, key).getSpentNanosUsd(), "nothing bought, nothing spent");
+        await("the hit written", () -> count(hit.getRequestId()) == 1);
+
+        // settle_budget wins over release_budget: the settle ends the reservation and counts the answer
+        UsageEvent both = event(tenant, key, "gpt-4o-mini", "gpt-4o-mini", 1000, 200, 0, Outcome.OUTCOME_SERVED,
+                System.currentTimeMillis()).toBuilder().setSettleBudget(true).setReleaseBudget(true).build();
+        ReserveResponse bothHeld = cost.reserve(ReserveRequest.newBuilder().setRequestId(both.getRequestId())
+                .setCaller(both.getCaller()).setModel("gpt-4o-mini").setPromptTokens(1000)
+                .setMaxCompletionTokens(200).setOccurredUnixMs(both.getOccurredUnixMs()).build());
+        long charged = Pricing.costNanos(PriceCodec.fromProto(bothHeld.getPrice()), both.getUsage());
+        publishBatch(both);
+        await("the settle", () -> keyBudget(tenant, key).getReservedNanosUsd() == 0);
+        assertEquals(charged, keyBudget(tenant, key).getSpentNanosUsd());
+    }
+
+    @Test
     void garbageAndInvalidEventsLandInTheDeadLetterQueue() throws Exception {
         double rejectedBefore = metric("rejected");
         byte[] garbage = "this is not protobuf \u00ff\u00fe".getBytes(StandardCharsets.UTF_8);

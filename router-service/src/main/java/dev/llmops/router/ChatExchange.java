@@ -3,6 +3,7 @@ package dev.llmops.router;
 import dev.llmops.router.auth.ApiKeys;
 import dev.llmops.router.limits.RateLimiter;
 import dev.llmops.router.routing.RoutePlan;
+import io.smallrye.mutiny.Uni;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +23,9 @@ public final class ChatExchange {
     /** A check before a target of the chain is called; a failure ends the chain with that failure. */
     @FunctionalInterface
     public interface TargetGate {
-        TargetGate NONE = target -> io.smallrye.mutiny.Uni.createFrom().voidItem();
+        TargetGate NONE = target -> Uni.createFrom().voidItem();
 
-        io.smallrye.mutiny.Uni<Void> before(Route target);
+        Uni<Void> before(Route target);
     }
 
     private final String requestId;
@@ -56,6 +57,8 @@ public final class ChatExchange {
     private Throwable failure;
     private long costNanos;
     private boolean settleInUsageEvent;
+    private boolean releaseInUsageEvent;
+    private Uni<Void> lateWork;
     private RoutePlan plan;
     private Route served;
     private ApiKeys.Principal principal;
@@ -308,6 +311,28 @@ public final class ChatExchange {
 
     public void settleInUsageEvent(boolean settle) {
         this.settleInUsageEvent = settle;
+    }
+
+    /** True when the budget step made no Release call: the usage event carries it (UsageEvent.release_budget). */
+    public synchronized boolean releaseInUsageEvent() {
+        return releaseInUsageEvent;
+    }
+
+    public synchronized void releaseInUsageEvent(boolean release) {
+        this.releaseInUsageEvent = release;
+    }
+
+    /**
+     * Work a step left running after the response (the release of a Reserve that was started early and finished
+     * after a cache hit or a block answered): the usage event, which may carry its outcome, is published when it ends.
+     * Never fails. Null when there is none.
+     */
+    public synchronized Uni<Void> lateWork() {
+        return lateWork;
+    }
+
+    public synchronized void lateWork(Uni<Void> work) {
+        lateWork = lateWork == null ? work : Uni.combine().all().unis(lateWork, work).discardItems();
     }
 
     /** The authenticated key (its limits and allow-list), or null in tests that need none. */

@@ -153,6 +153,10 @@ class EndToEndTest {
         double routerReads = RouterIntegrationTest.metric(suite.router, "llmops_router_cache_exact_reads_total{",
                 "result=\"hit\"");
         double serviceHits = RouterIntegrationTest.metric(suite.cache, "llmops_cache_lookups_total{", "result=\"hit\"");
+        double releaseCalls = RouterIntegrationTest.metric(suite.cost, "grpc_server_requests_received_messages_total",
+                "method=\"Release\"");
+        double eventReleases = RouterIntegrationTest.metric(suite.cost, "llmops_cost_event_settles_total",
+                "result=\"released\"");
 
         ChatResponse second = router.chat(chat(question));
         assertTrue(second.getCacheHit());
@@ -166,6 +170,11 @@ class EndToEndTest {
         assertEquals(routerReads + 1, RouterIntegrationTest.metric(suite.router,
                 "llmops_router_cache_exact_reads_total{", "result=\"hit\""));
         assertEquals(serviceHits, RouterIntegrationTest.metric(suite.cache, "llmops_cache_lookups_total{", "result=\"hit\""));
+        // the reservation made alongside the lookup was released from the hit's usage event, not by a call
+        await("the usage event's release", () -> RouterIntegrationTest.metric(suite.cost,
+                "llmops_cost_event_settles_total", "result=\"released\"") >= eventReleases + 1);
+        assertEquals(releaseCalls, RouterIntegrationTest.metric(suite.cost,
+                "grpc_server_requests_received_messages_total", "method=\"Release\""));
     }
 
     @Test

@@ -50,8 +50,9 @@ import llmops.events.v1.UsageEventBatch;
  * <li>An invalid event inside a readable batch is republished alone, as a single {@code UsageEvent} message, to
  * the dead-letter exchange (on its own confirm channel, confirmed) before the batch is acked; the batch's valid
  * events are written. If that publish fails, the whole message is requeued after a pause.</li>
- * <li>Events marked {@code settle_budget} (the router made no Settle call) are settled against their budgets
- * before the commit ({@link BudgetService#settleEvents}).</li>
+ * <li>Events marked {@code settle_budget} (the router made no Settle call) are settled against their budgets, and
+ * those marked {@code release_budget} (no Release call) have their reservations released, before the commit
+ * ({@link BudgetService#settleEvents}).</li>
  * <li>A database failure, or a budget store that cannot settle, nacks the batch with requeue after a pause, so an
  * outage never empties the queue into the DLQ; redelivered events change nothing (the ledger is keyed by request
  * id, a settle is remembered per request id).</li>
@@ -384,11 +385,11 @@ public class UsageEventConsumer {
         rows = new ArrayList<>(batchSize);
         fillingMessages = 0;
         writingMessages += messages;
-        List<UsageEvent> toSettle = batch.stream().map(LedgerRow::event).filter(UsageEvent::getSettleBudget).toList();
+        List<UsageEvent> events = batch.stream().map(LedgerRow::event).toList();
         // settled before the commit, as a Settle call came before its event: a budget rebuild from the ledger (Redis
         // lost its data) can then miss a settle in flight, never count one twice; a failed settle or commit
         // redelivers the batch (rows and settles count once per request id)
-        CompletableFuture<boolean[]> commit = budgets.settleEvents(toSettle).chain(() -> ledger.write(batch))
+        CompletableFuture<boolean[]> commit = budgets.settleEvents(events).chain(() -> ledger.write(batch))
                 .subscribeAsCompletionStage();
         settledTail = settledTail.thenCompose(previous -> commit.handleAsync((written, failure) -> {
             if (failure == null) {

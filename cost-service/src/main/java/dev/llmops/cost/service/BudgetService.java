@@ -49,6 +49,7 @@ public class BudgetService {
     private final Counter failOpenExposure;
     private final Counter eventSettled;
     private final Counter eventSettleRefused;
+    private final Counter eventReleased;
 
     public BudgetService(PriceCatalog prices, BudgetPolicy policy, BudgetStore store, TokenCounter tokens,
             BudgetAlertPublisher alerts, CostConfig config, MeterRegistry registry) {
@@ -67,6 +68,7 @@ public class BudgetService {
         this.failOpenExposure = registry.counter("llmops.cost.fail.open.exposure.nanos.usd");
         this.eventSettled = registry.counter("llmops.cost.event.settles", "result", "settled");
         this.eventSettleRefused = registry.counter("llmops.cost.event.settles", "result", "refused");
+        this.eventReleased = registry.counter("llmops.cost.event.settles", "result", "released");
     }
 
     public boolean failsOpen() {
@@ -98,7 +100,7 @@ public class BudgetService {
             Instant now = Instant.now();
             Instant ran = request.getOccurredUnixMs() > 0 ? Instant.ofEpochMilli(request.getOccurredUnixMs()) : now;
             PriceVersion price = prices.require(c.getTenantId(), request.getModel(), ran);
-            llmops.cost.v1.PriceVersion shown = PriceCodec.toProto(price);
+            llmops.cost.v1.PriceVersion shown = PriceCodec.toProtoMemoised(price);
             long worst = Pricing.worstCaseNanos(price, request.getPromptTokens(),
                     request.getMaxCompletionTokens());
             List<Budget> budgets = budgets(c);
@@ -191,17 +193,22 @@ public class BudgetService {
     /**
      * Settles the budgets of the usage events whose router made no Settle call ({@code settle_budget}), each exactly
      * as a Settle of its served model, usage and start would (alerts included; idempotent per request id, so an
-     * event delivered again counts once), at most {@value #EVENT_SETTLE_CONCURRENCY} at a time. Fails when the budget
-     * store is unavailable under the fail-closed policy (the consumer then delivers the batch again); an event the
-     * Settle refuses (its model lost its price) is logged and left to the ledger, which marks it unpriced.
+     * event delivered again counts once), and releases the reservations of those whose router made no Release call
+     * ({@code release_budget}, as a Release would), at most {@value #EVENT_SETTLE_CONCURRENCY} at a time; other events
+     * are skipped. Fails when the budget store is unavailable under the fail-closed policy (the consumer then
+     * delivers the batch again); an event the Settle refuses (its model lost its price) is logged and left to the
+     * ledger, which marks it unpriced.
      */
     public Uni<Void> settleEvents(List<UsageEvent> events) {
-        if (events.isEmpty()) {
+        List<UsageEvent> marked = events.stream().filter(e -> e.getSettleBudget() || e.getReleaseBudget()).toList();
+        if (marked.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Multi.createFrom().iterable(events)
-                .onItem().transformToUni(e -> settle(settleRequest(e)).replaceWithVoid()
-                        .invoke(() -> eventSettled.increment())
+        return Multi.createFrom().iterable(marked)
+                .onItem().transformToUni(e -> (e.getSettleBudget()
+                        ? settle(settleRequest(e)).replaceWithVoid().invoke(() -> eventSettled.increment())
+                        : release(ReleaseRequest.newBuilder().setRequestId(e.getRequestId()).setCaller(e.getCaller())
+                                .build()).replaceWithVoid().invoke(() -> eventReleased.increment()))
                         .onFailure(f -> f instanceof StatusRuntimeException s
                                 && s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT)
                         .recoverWithItem(f -> {

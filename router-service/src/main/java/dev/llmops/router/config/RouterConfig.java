@@ -95,8 +95,9 @@ public interface RouterConfig {
     /**
      * With the usage-event step on, an answer whose upstream reported its usage is not settled by a Settle call: the
      * router shows its cost priced at the version the Reserve answered (the cost-service's pricing code), and the
-     * cost-service settles the budgets when it consumes the request's usage event ({@code settle_budget}). false =
-     * one Settle call per answer, awaited before the response.
+     * cost-service settles the budgets when it consumes the request's usage event ({@code settle_budget}); a request
+     * that bought no answer (a cache hit, a block, a failure) is released from its event too ({@code release_budget}).
+     * false = one Settle call per answer, awaited before the response, and one Release call per request without one.
      */
     @WithDefault("true")
     boolean settleWithUsageEvent();

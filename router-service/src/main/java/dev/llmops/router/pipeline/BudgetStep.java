@@ -24,7 +24,8 @@ import llmops.cost.v1.SettleRequest;
  * releases the reservation when no answer was bought. With {@code settleWithUsageEvent} (the usage-event step on), an
  * answer with reported usage is priced here, at the price version the Reserve answered and with the cost-service's
  * own pricing code, and its Settle travels in the usage event (the cost-service settles when it consumes it); otherwise
- * one Settle call, whose cost is what the response shows.
+ * one Settle call, whose cost is what the response shows. Likewise the Release of a request that bought no answer
+ * travels in its usage event when {@code settleWithUsageEvent} is on.
  */
 public final class BudgetStep implements ChatStep {
     /** Added to the request's deadline: the reservation must outlive the answer's settle. */
@@ -85,6 +86,10 @@ public final class BudgetStep implements ChatStep {
     @Override
     public Uni<Void> after(ChatExchange ex) {
         if (ex.providerResult() == null) {
+            if (settleWithUsageEvent) { // the cost-service releases the reservation when it consumes the event
+                ex.releaseInUsageEvent(true);
+                return Uni.createFrom().voidItem();
+            }
             return release(ex)
                     .onFailure().invoke(e -> Log.errorf("release of %s failed; the reservation expires on its own: %s",
                             ex.requestId(), e.getMessage()))
@@ -132,7 +137,7 @@ public final class BudgetStep implements ChatStep {
         }
         try {
             RequestValidation.requireUsage(usage);
-            return Pricing.costNanos(PriceCodec.fromProto(price), usage);
+            return Pricing.costNanos(PriceCodec.fromProtoMemoised(price), usage);
         } catch (RuntimeException e) {
             Log.warnf("request %s is settled by a call: %s", ex.requestId(), e.getMessage());
             return null;

@@ -13,7 +13,8 @@ import io.smallrye.mutiny.Uni;
  * depend on what the steps in between do.
  *
  * <p>When the request ends before the step's own place, the step's {@code after} still runs once its {@code before}
- * succeeded (the budget then releases what it reserved), off the response's path: the caller does not wait for it.
+ * succeeded (the budget then releases what it reserved), off the response's path: the caller does not wait for it,
+ * and the exchange holds it as late work ({@link ChatExchange#lateWork()}), which the usage event waits for.
  */
 public final class EarlyStart {
     private final ChatStep step;
@@ -50,11 +51,15 @@ public final class EarlyStart {
                 if (started.awaited) { // the step's own after ran at its place
                     return Uni.createFrom().voidItem();
                 }
-                started.outcome.onItemOrFailure().transformToUni((answer, failure) -> failure != null
+                Uni<Void> late = started.outcome.onItemOrFailure().transformToUni((answer, failure) -> failure != null
                                 ? Uni.createFrom().voidItem() // the before failed: nothing to undo
                                 : step.after(ex))
-                        .subscribe().with(ignored -> { }, e -> Log.warnf("%s of request %s, which ended before it, "
-                                + "failed after: %s", step.getClass().getSimpleName(), ex.requestId(), e.toString()));
+                        .onFailure().invoke(e -> Log.warnf("%s of request %s, which ended before it, failed after: %s",
+                                step.getClass().getSimpleName(), ex.requestId(), e.toString()))
+                        .onFailure().recoverWithNull().replaceWithVoid()
+                        .memoize().indefinitely();
+                late.subscribe().with(ignored -> { });
+                ex.lateWork(late);
                 return Uni.createFrom().voidItem();
             }
         };

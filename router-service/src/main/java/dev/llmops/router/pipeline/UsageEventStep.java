@@ -8,7 +8,10 @@ import llmops.events.v1.Outcome;
 import llmops.events.v1.UsageEvent;
 import llmops.guardrail.v1.Action;
 
-/** The outermost step: publishes one usage event per request, whatever happened to it. */
+/**
+ * The outermost step: publishes one usage event per request, whatever happened to it; when a step left work running
+ * after the response (an early Reserve's release), once that work ended, so the event can carry its release.
+ */
 public final class UsageEventStep implements ChatStep {
     private final UsageEventPublisher publisher;
 
@@ -34,7 +37,13 @@ public final class UsageEventStep implements ChatStep {
         } else {
             event.setUsage(TokenUsage.getDefaultInstance());
         }
-        publisher.publish(UsageEventDetails.fill(event, ex).build());
+        UsageEventDetails.fill(event, ex);
+        Uni<Void> late = ex.lateWork();
+        if (late == null) {
+            publisher.publish(event.setReleaseBudget(ex.releaseInUsageEvent()).build());
+        } else {
+            late.subscribe().with(ignored -> publisher.publish(event.setReleaseBudget(ex.releaseInUsageEvent()).build()));
+        }
         return Uni.createFrom().voidItem();
     }
 

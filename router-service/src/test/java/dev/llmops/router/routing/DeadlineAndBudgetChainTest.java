@@ -200,6 +200,24 @@ class DeadlineAndBudgetChainTest extends TwoUpstreams {
     }
 
     @Test
+    void aRequestThatBoughtNoAnswerIsReleasedByItsUsageEventOrElseByACall() {
+        behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 500));
+        RoutePlan plan = plan(retry(1), target(a, "cheap-model", 0, Duration.ofSeconds(5)));
+        for (boolean inEvent : new boolean[] {true, false}) {
+            RecordingBudgets budgets = new RecordingBudgets();
+            BudgetStep step = new BudgetStep(budgets, 100, inEvent);
+            ChatExchange ex = exchange(plan);
+            step.before(ex).await().atMost(WAIT);
+            assertThrows(StatusRuntimeException.class, () -> runChain(ex).await().atMost(WAIT));
+            step.after(ex).await().atMost(WAIT); // the provider failed: no answer bought
+            assertEquals(inEvent ? List.of("reserve cheap-model") : List.of("reserve cheap-model", "release"),
+                    budgets.calls, "release in the event " + inEvent);
+            assertEquals(inEvent, ex.releaseInUsageEvent());
+            assertFalse(ex.settleInUsageEvent());
+        }
+    }
+
+    @Test
     void aFallbackTheBudgetCannotCoverIsNeverCalled() {
         behave(a, new JsonObject().put("error_rate", 1.0).put("error_status", 503));
         RoutePlan plan = plan(retry(1), target(a, "cheap-model", 0, Duration.ofSeconds(5)),

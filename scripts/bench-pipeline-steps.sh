@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # What each pipeline step costs: one router per step (llmops.router.steps=<step>) plus one with none (the baseline)
 # and one with all of them, in front of the real guardrail, cache and cost services and a local upstream that answers
-# at once. Each router gets 16 requests in flight (distinct prompts: no cache hits) after a JIT warm-up; the table
+# at once. Each router gets 16 requests in flight (distinct prompts: no cache hits; see PROMPTS) after a JIT warm-up; the table
 # shows throughput, p50/p99 and the CPU every process spent per request (from /proc, so it counts JIT, GC and
 # syscalls too), i.e. where a step's cost lands. Everything listens on 127.0.0.1; all processes stop at the end.
 #   DURATION (10s)  JIT_WARMUP (100s per router)  BENCH_JAVA (java)  STEPS (the list below)
 #   SERVICE_OPTS (extra JVM/config options for the guardrail, cache and cost services)
 #   ROUTER_OPTS (extra JVM/config options for every router, e.g. -Dquarkus.grpc.clients.cache.use-quarkus-grpc-client=true)
 #   RATE (unset: 16 in flight, i.e. saturation; N: open loop at N req/s, so CPU per request compares at equal load)
+#   PROMPTS (unique: every request a new prompt, all cache misses; same: one prompt, so all but the first are hits)
 # A STEPS entry may carry options for its router only after ';' (e.g. "input-guard;-Dfoo=1;-Dbar=2"): variants of one
 # step measured in one run, against the same warm services.
 set -euo pipefail
@@ -78,6 +79,8 @@ ticks=$(getconf CLK_TCK)
 port=18100
 : >"$OUT/results.jsonl"
 LOAD=(--concurrency 16)
+PROMPT_OPTS=(--unique)
+[ "${PROMPTS:-unique}" = same ] && PROMPT_OPTS=()
 [ -n "${RATE:-}" ] && LOAD=(--rate "$RATE" --connections 64)
 for entry in $STEPS; do
   port=$((port + 1))
@@ -90,12 +93,12 @@ for entry in $STEPS; do
     -Dllmops.router.cache-key-prefix="$RUN:cache:" -Dllmops.guardrail.redis-key-prefix="$RUN:guardrail:" -Dllmops.router.steps="$steps" ${ROUTER_OPTS:-} "${parts[@]:1}"
   wait_ready "http://127.0.0.1:$port/q/health/ready"
   echo "warming up router with steps=$steps ($JIT_WARMUP) ..." >&2
-  "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s --unique \
+  "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s "${PROMPT_OPTS[@]}" \
     --header "authorization: Bearer $KEY" >/dev/null
   procs=("router-$port" guardrail cache cost upstream)
   # the driver is a fresh JVM: its first 10 s (its own JIT) are neither measured nor counted in the CPU
   "$JAVA" -jar "$loadjar" --label "$entry" --url "http://127.0.0.1:$port" "${LOAD[@]}" --duration "$DURATION" \
-    --warmup 10s --unique --header "authorization: Bearer $KEY" --json >"$OUT/run.json" &
+    --warmup 10s "${PROMPT_OPTS[@]}" --header "authorization: Bearer $KEY" --json >"$OUT/run.json" &
   driver=$!
   sleep 10
   declare -A before=()
@@ -127,6 +130,7 @@ done
 
 echo
 load="16 requests in flight"
+[ "${PROMPTS:-unique}" = same ] && load="$load, one prompt (cache hits)"
 [ -n "${RATE:-}" ] && load="open loop at $RATE req/s (64 connections)"
 echo "$(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); $load, upstream answers at once; measured $(date -u +%Y-%m-%d)."
 echo

@@ -30,7 +30,10 @@ cleanup() {
   wait 2>/dev/null || true
   psql -q -h 127.0.0.1 -U llmops -d postgres -c "drop database if exists $RUN with (force)" >/dev/null 2>&1 || true
   rabbitmqctl -q delete_vhost "$RUN" >/dev/null 2>&1 || true
+  forget_redis_keys
 }
+# the run's Redis keys (cache entries, budgets, reservations): none left from an earlier run, none left behind
+forget_redis_keys() { redis-cli -h 127.0.0.1 --scan --pattern "$RUN:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 scripts/ensure-servers.sh >/dev/null
@@ -41,6 +44,7 @@ if ! built; then
 fi
 psql -q -h 127.0.0.1 -U llmops -d postgres -c "drop database if exists $RUN with (force)" -c "create database $RUN" >/dev/null
 rabbitmqctl -q delete_vhost "$RUN" >/dev/null 2>&1 || true
+forget_redis_keys
 rabbitmqctl -q add_vhost "$RUN" && rabbitmqctl -q set_permissions -p "$RUN" guest '.*' '.*' '.*'
 
 start() { # name port jar args...
@@ -75,6 +79,8 @@ switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s 
 redis_calls() { redis-cli -h 127.0.0.1 info commandstats 2>/dev/null | tr -d '\r' \
   | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),.*/\1 \2/p' | jq -R -s -c 'split("\n") | map(select(length > 0) | split(" "))
     | map({(.[0]): (.[1] | tonumber)}) | add // {}'; }
+# usage-event messages (batches) in the cost-service's queue, ready or unacked: does its consumer keep up?
+queued() { rabbitmqctl -q list_queues -p "$RUN" name messages 2>/dev/null | awk '$1 == "llmops.cost.usage-events" {print $2}'; }
 ticks=$(getconf CLK_TCK)
 port=18100
 : >"$OUT/results.jsonl"
@@ -95,12 +101,15 @@ for entry in $STEPS; do
   echo "warming up router with steps=$steps ($JIT_WARMUP) ..." >&2
   "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s "${PROMPT_OPTS[@]}" \
     --header "authorization: Bearer $KEY" >/dev/null
+  # the warm-up's usage events consumed first: their settles and releases are not this measurement's work
+  for _ in $(seq 1 120); do [ "$(queued)" = 0 ] && break; sleep 0.5; done
   procs=("router-$port" guardrail cache cost upstream)
   # the driver is a fresh JVM: its first 10 s (its own JIT) are neither measured nor counted in the CPU
   "$JAVA" -jar "$loadjar" --label "$entry" --url "http://127.0.0.1:$port" "${LOAD[@]}" --duration "$DURATION" \
     --warmup 10s "${PROMPT_OPTS[@]}" --header "authorization: Bearer $KEY" --json >"$OUT/run.json" &
   driver=$!
   sleep 10
+  backlog_before=$(queued)
   declare -A before=()
   declare -A sw_before=()
   for n in "${procs[@]}"; do before[$n]=$(cpu_ticks "${PID_OF[$n]}"); sw_before[$n]=$(switches "${PID_OF[$n]}"); done
@@ -120,9 +129,18 @@ for entry in $STEPS; do
     --argjson pg $(( $(pg_ticks) - pg_before )) '. + {rabbitmq: $b, redis: $r, postgresql: $pg}' <<<"$cpu")
   redis_delta=$(jq -n -c --argjson a "$redis_calls_before" --argjson b "$(redis_calls)" \
     '$b | with_entries(.value -= ($a[.key] // 0)) | with_entries(select(.value > 0))')
+  # after the CPU was read: how far the cost-service's consumer was behind when the load stopped, and how long it
+  # then took to catch up (its settles and releases are part of each request's work)
+  backlog=$(queued); drain_from=$(date +%s%N)
+  for _ in $(seq 1 120); do [ "$(queued)" = 0 ] && break; sleep 0.5; done
+  drain_s=$(( ($(date +%s%N) - drain_from) / 1000000 ))
+  # then every request's reservation must be gone (settled or released; none lapses this soon)
+  held=$(redis-cli -h 127.0.0.1 hlen "$RUN:cost:res:{bench}")
   jq -c --argjson cpu "$cpu" --argjson sw "$sw" --argjson hz "$ticks" --argjson rc "$redis_delta" \
+    --argjson backlog0 "${backlog_before:-0}" --argjson backlog "${backlog:-0}" --argjson drain "$drain_s" --argjson held "${held:-0}" \
     '((.ok + .errors) | if . > 0 then . else 1 end) as $n | . + {cpu_ms_per_req: ($cpu | map_values(. * 1000 / $hz / $n)),
-      switches_per_req: ($sw | map_values(. / $n)), redis_commands_per_req: ($rc | map_values(. * 100 / $n | round / 100))}' \
+      switches_per_req: ($sw | map_values(. / $n)), redis_commands_per_req: ($rc | map_values(. * 100 / $n | round / 100)),
+      usage_event_backlog: {batches_at_start: $backlog0, batches_at_end: $backlog, drained_ms: $drain, reservations_held_after: $held}}' \
     "$OUT/run.json" \
     | tee -a "$OUT/results.jsonl" >&2
   kill "${PID_OF[router-$port]}" 2>/dev/null || true
@@ -141,3 +159,6 @@ jq -r 'def r: . * 1000 | round / 1000; def s: . * 10 | round / 10;
 echo
 echo "Redis commands per request (the whole server's, by command):"
 jq -r '"- \(.label): \(.redis_commands_per_req | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", "))"' "$OUT/results.jsonl"
+echo
+echo "Usage events queued for the cost-service (batches, ready or unacked) when the measurement started and when the load stopped (a growing backlog: the consumer did not keep up, so part of the requests' work is not in the CPU columns), the time it then took to consume them, and the reservations still held after that (0: every request settled or released):"
+jq -r '"- \(.label): \(.usage_event_backlog.batches_at_start) then \(.usage_event_backlog.batches_at_end) batches, drained in \(.usage_event_backlog.drained_ms) ms, \(.usage_event_backlog.reservations_held_after) reservations held"' "$OUT/results.jsonl"

@@ -208,15 +208,20 @@ class LedgerTest {
         return cost.getBudget(GetBudgetRequest.newBuilder().setBudgetId("key/" + key).setTenantId(tenant).build());
     }
 
+    /** A router's Reserve for the request of this event: gpt-4o-mini, 1,000 prompt tokens, up to 200 more. */
+    private ReserveResponse reserveFor(UsageEvent e) {
+        return cost.reserve(ReserveRequest.newBuilder().setRequestId(e.getRequestId()).setCaller(e.getCaller())
+                .setModel("gpt-4o-mini").setPromptTokens(1000).setMaxCompletionTokens(200)
+                .setOccurredUnixMs(e.getOccurredUnixMs()).build());
+    }
+
     @Test
     void anEventCarryingItsSettleSettlesTheReservationOnceAndAnEventWithoutLeavesItHeld() throws Exception {
         String tenant = "tenant-settle";
         String key = "k-settle-" + UUID.randomUUID();
         UsageEvent carried = event(tenant, key, "gpt-4o-mini", "gpt-4o-mini", 1000, 200, 0, Outcome.OUTCOME_SERVED,
                 System.currentTimeMillis()).toBuilder().setSettleBudget(true).build();
-        ReserveResponse held = cost.reserve(ReserveRequest.newBuilder().setRequestId(carried.getRequestId())
-                .setCaller(carried.getCaller()).setModel("gpt-4o-mini").setPromptTokens(1000)
-                .setMaxCompletionTokens(200).setOccurredUnixMs(carried.getOccurredUnixMs()).build());
+        ReserveResponse held = reserveFor(carried);
         assertEquals(held.getReservedNanosUsd(), keyBudget(tenant, key).getReservedNanosUsd());
         // what a router shows: the usage priced at the version the Reserve answered, with the same code
         long shown = Pricing.costNanos(PriceCodec.fromProto(held.getPrice()), carried.getUsage());
@@ -233,9 +238,7 @@ class LedgerTest {
 
         UsageEvent plain = event(tenant, key, "gpt-4o-mini", "gpt-4o-mini", 1000, 200, 0, Outcome.OUTCOME_SERVED,
                 System.currentTimeMillis());
-        long plainHeld = cost.reserve(ReserveRequest.newBuilder().setRequestId(plain.getRequestId())
-                .setCaller(plain.getCaller()).setModel("gpt-4o-mini").setPromptTokens(1000)
-                .setMaxCompletionTokens(200).build()).getReservedNanosUsd();
+        long plainHeld = reserveFor(plain).getReservedNanosUsd();
         publishBatch(plain);
         await("the plain event written", () -> count(plain.getRequestId()) == 1);
         assertEquals(plainHeld, keyBudget(tenant, key).getReservedNanosUsd(), "its router settles it by a call");
@@ -249,9 +252,7 @@ class LedgerTest {
         // a cache hit: no provider answered, the router made no Release call
         UsageEvent hit = event(tenant, key, "gpt-4o-mini", "", 0, 0, 0, Outcome.OUTCOME_CACHE_HIT,
                 System.currentTimeMillis()).toBuilder().setReleaseBudget(true).build();
-        long held = cost.reserve(ReserveRequest.newBuilder().setRequestId(hit.getRequestId())
-                .setCaller(hit.getCaller()).setModel("gpt-4o-mini").setPromptTokens(1000)
-                .setMaxCompletionTokens(200).build()).getReservedNanosUsd();
+        long held = reserveFor(hit).getReservedNanosUsd();
         assertTrue(held > 0);
         assertEquals(held, keyBudget(tenant, key).getReservedNanosUsd());
 
@@ -263,9 +264,7 @@ class LedgerTest {
         // settle_budget wins over release_budget: the settle ends the reservation and counts the answer
         UsageEvent both = event(tenant, key, "gpt-4o-mini", "gpt-4o-mini", 1000, 200, 0, Outcome.OUTCOME_SERVED,
                 System.currentTimeMillis()).toBuilder().setSettleBudget(true).setReleaseBudget(true).build();
-        ReserveResponse bothHeld = cost.reserve(ReserveRequest.newBuilder().setRequestId(both.getRequestId())
-                .setCaller(both.getCaller()).setModel("gpt-4o-mini").setPromptTokens(1000)
-                .setMaxCompletionTokens(200).setOccurredUnixMs(both.getOccurredUnixMs()).build());
+        ReserveResponse bothHeld = reserveFor(both);
         long charged = Pricing.costNanos(PriceCodec.fromProto(bothHeld.getPrice()), both.getUsage());
         publishBatch(both);
         await("the settle", () -> keyBudget(tenant, key).getReservedNanosUsd() == 0);

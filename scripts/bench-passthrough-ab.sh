@@ -7,7 +7,8 @@
 #   VARIANTS ("serial=-XX:+UseSerialGC"): space-separated label=options, options joined by ',' (no spaces), e.g.
 #     VARIANTS="serial=-XX:+UseSerialGC young-half=-XX:+UseSerialGC,-XX:NewRatio=1"
 #   RATE (1000)  ROUNDS (3)  UPSTREAM_LATENCY_MS (20)  DURATION (20s)  WARMUP (15s)  JIT_WARMUP (60s per router)
-#   BENCH_JAVA (java)
+#   BENCH_JAVA (java)  PROTOCOL (http: the OpenAI API over HTTP/1.1, against direct HTTP/1.1; grpc: the router's gRPC
+#   API, against direct HTTP/2, the same transport)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="$(pwd)/.llmops/bench-ab"
@@ -20,6 +21,12 @@ LAT=${UPSTREAM_LATENCY_MS:-20}
 DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-15s}
 JIT_WARMUP=${JIT_WARMUP:-60s}
+PROTOCOL=${PROTOCOL:-http}
+case "$PROTOCOL" in
+  http) DIRECT=(--protocol http); VIA=(--protocol http) ;;
+  grpc) DIRECT=(--protocol h2); VIA=(--protocol grpc) ;;
+  *) echo "PROTOCOL is http or grpc, got $PROTOCOL"; exit 2 ;;
+esac
 RUN=llmops_bench_ab
 KEY=sk-bench-$RANDOM$RANDOM
 KEY_SHA=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
@@ -61,7 +68,7 @@ AUTH="authorization: Bearer $KEY"
 echo "warming up the JITs ($JIT_WARMUP per router) ..." >&2
 for label in "${LABELS[@]}"; do
   "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:${PORT_OF[$label]}" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s \
-    --unique --model local-echo-fast --header "$AUTH" >/dev/null
+    --unique --model local-echo-fast --header "$AUTH" "${VIA[@]}" >/dev/null
 done
 : >"$OUT/results.jsonl"
 MEASURED_FROM=$(( $(date +%s) - STARTED )) # JVM uptime (s) when the rounds start, give or take the routers' start
@@ -71,12 +78,12 @@ load() { # round label url extra-args...
     --connections 64 --unique --json "$@" | jq -c --argjson round "$round" '. + {round: $round}' | tee -a "$OUT/results.jsonl"
 }
 for round in $(seq 1 "$ROUNDS"); do
-  load "$round" direct http://127.0.0.1:18099
-  for label in "${LABELS[@]}"; do load "$round" "$label" "http://127.0.0.1:${PORT_OF[$label]}" --header "$AUTH"; done
+  load "$round" direct http://127.0.0.1:18099 "${DIRECT[@]}"
+  for label in "${LABELS[@]}"; do load "$round" "$label" "http://127.0.0.1:${PORT_OF[$label]}" --header "$AUTH" "${VIA[@]}"; done
 done
 
 echo
-echo "Pass-through at $RATE req/s, upstream latency $LAT ms; $(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); measured $(date -u +%Y-%m-%d)."
+echo "Pass-through over $PROTOCOL at $RATE req/s, upstream latency $LAT ms; $(nproc) cores; $("$JAVA" -version 2>&1 | head -n 1); measured $(date -u +%Y-%m-%d)."
 echo
 echo "| round | run | p50 ms | p99 ms | p99.9 ms | p99 overhead ms | errors |"
 echo "|---|---|---|---|---|---|---|"

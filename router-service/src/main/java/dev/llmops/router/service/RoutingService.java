@@ -32,6 +32,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
+import java.util.Optional;
 import llmops.common.v1.Caller;
 import llmops.guardrail.v1.RestorePlaceholdersRequest;
 import llmops.guardrail.v1.RestorePlaceholdersResponse;
@@ -94,12 +95,21 @@ public class RoutingService {
         available.entrySet().stream().filter(e -> enabled.contains(e.getKey())).forEach(e -> steps.add(e.getValue()));
         // the budget's Reserve runs alongside the first of the input check and the cache lookup, awaited at its place
         String firstCall = enabled.contains("input-guard") ? "input-guard" : enabled.contains("cache") ? "cache" : null;
-        if (config.reserveEarly() && enabled.contains("budget") && firstCall != null) {
+        if (reservesEarly(config.reserveEarly(), config.guardrailInProcess(), config.cacheSemanticPolicy())
+                && enabled.contains("budget") && firstCall != null) {
             EarlyStart budget = new EarlyStart(available.get("budget"));
             steps.set(steps.indexOf(available.get("budget")), budget.await());
             steps.add(steps.indexOf(available.get(firstCall)), budget.start());
         }
         this.pipeline = new ChatPipeline(steps);
+    }
+
+    /**
+     * Whether the budget's Reserve starts with the input check and the cache lookup: as configured, or, unset, only
+     * when one of them is a call to another service it can overlap (a remote input check, the semantic tier's Lookup).
+     */
+    static boolean reservesEarly(Optional<Boolean> configured, boolean guardrailInProcess, String semanticPolicy) {
+        return configured.orElse(!guardrailInProcess || !semanticPolicy.equals("off"));
     }
 
     /** The principal of an {@code authorization} value, or UNAUTHENTICATED. */

@@ -81,6 +81,8 @@ redis_calls() { redis-cli -h 127.0.0.1 info commandstats 2>/dev/null | tr -d '\r
     | map({(.[0]): (.[1] | tonumber)}) | add // {}'; }
 # usage-event messages (batches) in the cost-service's queue, ready or unacked: does its consumer keep up?
 queued() { rabbitmqctl -q list_queues -p "$RUN" name messages 2>/dev/null | awk '$1 == "llmops.cost.usage-events" {print $2}'; }
+# waits (up to a minute) until the cost-service has consumed every queued usage event
+drained() { for _ in $(seq 1 120); do [ "$(queued)" = 0 ] && break; sleep 0.5; done; }
 ticks=$(getconf CLK_TCK)
 port=18100
 : >"$OUT/results.jsonl"
@@ -102,7 +104,7 @@ for entry in $STEPS; do
   "$JAVA" -jar "$loadjar" --url "http://127.0.0.1:$port" --concurrency 16 --duration "$JIT_WARMUP" --warmup 0s "${PROMPT_OPTS[@]}" \
     --header "authorization: Bearer $KEY" >/dev/null
   # the warm-up's usage events consumed first: their settles and releases are not this measurement's work
-  for _ in $(seq 1 120); do [ "$(queued)" = 0 ] && break; sleep 0.5; done
+  drained
   procs=("router-$port" guardrail cache cost upstream)
   # the driver is a fresh JVM: its first 10 s (its own JIT) are neither measured nor counted in the CPU
   "$JAVA" -jar "$loadjar" --label "$entry" --url "http://127.0.0.1:$port" "${LOAD[@]}" --duration "$DURATION" \
@@ -132,7 +134,7 @@ for entry in $STEPS; do
   # after the CPU was read: how far the cost-service's consumer was behind when the load stopped, and how long it
   # then took to catch up (its settles and releases are part of each request's work)
   backlog=$(queued); drain_from=$(date +%s%N)
-  for _ in $(seq 1 120); do [ "$(queued)" = 0 ] && break; sleep 0.5; done
+  drained
   drain_s=$(( ($(date +%s%N) - drain_from) / 1000000 ))
   # then every request's reservation must be gone (settled or released; none lapses this soon)
   held=$(redis-cli -h 127.0.0.1 hlen "$RUN:cost:res:{bench}")

@@ -38,11 +38,12 @@ public final class UsageEventStep implements ChatStep {
             event.setUsage(TokenUsage.getDefaultInstance());
         }
         UsageEventDetails.fill(event, ex);
+        Runnable publish = () -> publisher.publish(event.setReleaseBudget(ex.releaseInUsageEvent()).build());
         Uni<Void> late = ex.lateWork();
         if (late == null) {
-            publisher.publish(event.setReleaseBudget(ex.releaseInUsageEvent()).build());
+            publish.run();
         } else {
-            late.subscribe().with(ignored -> publisher.publish(event.setReleaseBudget(ex.releaseInUsageEvent()).build()));
+            late.subscribe().with(ignored -> publish.run());
         }
         return Uni.createFrom().voidItem();
     }
